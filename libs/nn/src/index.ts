@@ -5,3 +5,4 @@
  */
 export * from './host-tensor';
 export * from './module';
+export * from './random';
