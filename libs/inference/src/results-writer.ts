@@ -1,0 +1,139 @@
+import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import type { Detection } from './detection-types';
+
+/** One COCO result record as `detect --out` writes it (bbox = [x, y, w, h], original pixels). */
+export interface CocoResultRecord {
+  file_name: string;
+  image_id?: number;
+  category_id: number;
+  label: string;
+  bbox: [number, number, number, number];
+  score: number;
+}
+
+/** One NDJSON line: one image, all its detections (an image with none still gets a line, for --resume). */
+export interface NdjsonImageRecord {
+  file_name: string;
+  image_id?: number;
+  width: number;
+  height: number;
+  detections: Omit<CocoResultRecord, 'file_name' | 'image_id'>[];
+}
+
+export type ResultsFormat = 'json' | 'ndjson';
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Detection (xyxy) → COCO record fields (xywh), rounded to 1/100 px and 1e-5 score like common exporters. */
+export function toCocoFields(d: Detection): Omit<CocoResultRecord, 'file_name' | 'image_id'> {
+  const { x1, y1, x2, y2 } = d.box;
+  return {
+    category_id: d.categoryId,
+    label: d.label,
+    bbox: [round(x1), round(y1), round(x2 - x1), round(y2 - y1)],
+    score: round(d.score, 5),
+  };
+}
+
+/**
+ * Streams results to disk as they come, so memory stays flat however many images a job sees. `json` writes
+ * one COCO results array (valid JSON once `close()` ran); `ndjson` writes one line per image and can be
+ * appended to by a resumed run.
+ */
+export class ResultsWriter {
+  private stream: WriteStream | undefined;
+  private first = true;
+  count = 0;
+
+  private constructor(
+    readonly file: string,
+    readonly format: ResultsFormat,
+  ) {}
+
+  static async open(file: string, format: ResultsFormat, opts: { append?: boolean } = {}): Promise<ResultsWriter> {
+    await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    const w = new ResultsWriter(file, format);
+    const append = format === 'ndjson' && opts.append;
+    w.stream = createWriteStream(file, { flags: append ? 'a' : 'w' });
+    await new Promise<void>((resolve, reject) => w.stream!.once('open', () => resolve()).once('error', reject));
+    if (format === 'json') w.stream.write('[');
+    return w;
+  }
+
+  async write(
+    image: { fileName: string; imageId?: number; width: number; height: number },
+    dets: readonly Detection[],
+  ): Promise<void> {
+    const s = this.stream!;
+    let text: string;
+    if (this.format === 'ndjson') {
+      const rec: NdjsonImageRecord = {
+        file_name: image.fileName,
+        ...(image.imageId !== undefined ? { image_id: image.imageId } : {}),
+        width: image.width,
+        height: image.height,
+        detections: dets.map(toCocoFields),
+      };
+      text = JSON.stringify(rec) + '\n';
+    } else {
+      text = dets
+        .map((d) => {
+          const rec: CocoResultRecord = {
+            file_name: image.fileName,
+            ...(image.imageId !== undefined ? { image_id: image.imageId } : {}),
+            ...toCocoFields(d),
+          };
+          const line = (this.first ? '\n' : ',\n') + JSON.stringify(rec);
+          this.first = false;
+          return line;
+        })
+        .join('');
+    }
+    this.count += dets.length;
+    if (text && !s.write(text)) await new Promise((r) => s.once('drain', r));
+  }
+
+  async close(): Promise<void> {
+    const s = this.stream;
+    if (!s) return;
+    this.stream = undefined;
+    if (this.format === 'json') s.write(this.first ? ']\n' : '\n]\n');
+    await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+/**
+ * The images an NDJSON output already holds (for `--resume`). A last line cut short by a killed run is
+ * dropped from the file, so the resumed run appends after the last complete image.
+ */
+export async function readCompletedImages(file: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw e;
+  }
+  const done = new Set<string>();
+  let goodLength = 0;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const end = offset + line.length + 1;
+    if (line.trim()) {
+      try {
+        const rec = JSON.parse(line) as Partial<NdjsonImageRecord>;
+        if (typeof rec.file_name !== 'string') throw new Error('no file_name');
+        done.add(rec.file_name);
+        if (end <= text.length) goodLength = end;
+      } catch {
+        break; // a partial line from a killed run: everything after it is rewritten
+      }
+    } else if (end <= text.length) {
+      goodLength = end;
+    }
+    offset = end;
+  }
+  if (goodLength < Buffer.byteLength(text)) await fs.truncate(file, Buffer.byteLength(text.slice(0, goodLength)));
+  return done;
+}
