@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { kaimingUniformArray } from './init-arrays';
+import { Module } from './module';
+import { Rng } from './random';
+
+export interface LinearOptions {
+  /** Default true. */
+  bias?: boolean;
+  /** Generator for torch's default init (kaiming uniform a=√5, bias U(±1/√in)); default `new Rng(0)`. */
+  rng?: Rng;
+}
+
+/**
+ * `torch.nn.Linear`: x [..., inFeatures] → [..., outFeatures], `y = x·Wᵀ + b`. The weight is kept in
+ * torch's layout [outFeatures, inFeatures] (state dict keys `weight`, `bias`).
+ *
+ * @example
+ * const fc = new Linear(2048, 1000, { rng: new Rng(0) });
+ * fc.forward(tf.zeros([4, 2048])).shape; // [4, 1000]
+ */
+export class Linear extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
+    super();
+    const rng = opts.rng ?? new Rng(0);
+    const w = kaimingUniformArray(outFeatures * inFeatures, inFeatures, rng);
+    this.weight = this.registerParameter('weight', tf.tensor2d(w, [outFeatures, inFeatures]));
+    if (opts.bias ?? true) {
+      const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+      const b = Float32Array.from({ length: outFeatures }, () => rng.range(-bound, bound));
+      this.bias = this.registerParameter('bias', tf.tensor1d(b));
+    }
+  }
+
+  /** x [..., inFeatures] → [..., outFeatures]. */
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.shape[x.rank - 1] !== this.inFeatures) {
+      throw new Error(`Linear: input last dim is ${x.shape[x.rank - 1]}, expected ${this.inFeatures}`);
+    }
+    return tf.tidy(() => {
+      const lead = x.shape.slice(0, -1);
+      const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
+      const y = tf.fused.matMul({ a: x2, b: this.weight as tf.Tensor2D, transposeB: true, bias: this.bias });
+      return tf.reshape(y, [...lead, this.outFeatures]);
+    });
+  }
+}
