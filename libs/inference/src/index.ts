@@ -5,3 +5,7 @@
  */
 export * from './detection-types';
 export * from './micro-batcher';
+export * from './image-source';
+export * from './results-writer';
+export * from './draw-detections';
+export * from './detect-job';

@@ -91,7 +91,7 @@ export class ResultsWriter {
         .join('');
     }
     this.count += dets.length;
-    if (text && !s.write(text)) await new Promise((r) => s.once('drain', r));
+    if (text && !s.write(text)) await new Promise<void>((r) => s.once('drain', () => r()));
   }
 
   async close(): Promise<void> {

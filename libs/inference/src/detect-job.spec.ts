@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runDetectJob, drawingPath } from './detect-job';
+import { listImageFiles } from './image-source';
+import { ResultsWriter } from './results-writer';
+import type { ImageDetector, RawImage } from './detection-types';
+
+/** A detector whose output is a pure function of the image (one box over the whole image), counting calls. */
+class WholeImageDetector implements ImageDetector {
+  readonly info = { model: 'whole-image', backend: 'none', classes: ['__background__', 'thing'] };
+  batches: number[] = [];
+  async predict(images: readonly RawImage[]) {
+    this.batches.push(images.length);
+    return images.map((im) => [
+      { label: 'thing', categoryId: 1, score: im.data[0] / 255, box: { x1: 0, y1: 0, x2: im.width, y2: im.height } },
+    ]);
+  }
+  dispose() {}
+}
+
+describe('runDetectJob', () => {
+  it('batches good images, skips bad ones with a reason, writes results and drawings', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'resdet-job-'));
+    for (const n of ['a.img', 'b.img', 'bad.img', 'c.img']) writeFileSync(path.join(root, n), n);
+    const decode = async (file: string): Promise<RawImage> => {
+      if (file.endsWith('bad.img')) throw new Error(`${file}: corrupt image`);
+      return { width: 4, height: 2, data: new Uint8Array(24).fill(200) };
+    };
+    const items = await listImageFiles([root]);
+    const det = new WholeImageDetector();
+    const out = path.join(root, 'out.json');
+    const writer = await ResultsWriter.open(out, 'json');
+    const skipped: string[] = [];
+    const summary = await runDetectJob(det, items, {
+      batchSize: 2,
+      decode,
+      writer,
+      saveImagesDir: path.join(root, 'drawn'),
+      onSkip: (item, reason) => skipped.push(`${item.relative}: ${reason}`),
+    });
+    await writer.close();
+    expect(summary).toMatchObject({ processed: 3, skipped: 1, detections: 3 });
+    expect(det.batches).toEqual([2, 1]);
+    expect(skipped).toEqual([expect.stringMatching(/^bad.img: .*corrupt image/)]);
+    const recs = JSON.parse(readFileSync(out, 'utf8'));
+    expect(recs.map((r: { file_name: string }) => r.file_name)).toEqual(['a.img', 'b.img', 'c.img']);
+    expect(recs[0].bbox).toEqual([0, 0, 4, 2]);
+    expect(existsSync(path.join(root, 'drawn', 'a.img.png'))).toBe(true);
+  });
+
+  it('keeps drawings inside the output folder', () => {
+    expect(() => drawingPath('/out', '../x.jpg')).toThrow(/escapes/);
+    expect(drawingPath('/out', 'd/x.JPG')).toBe(path.resolve('/out/d/x.JPG'));
+  });
+});
