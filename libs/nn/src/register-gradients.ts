@@ -32,7 +32,9 @@ export function registerAllGradients(): void {
     });
     const req = (id: string): unknown =>
       id.startsWith('.') ? load(resolveFile(path.resolve(path.dirname(file), id))) : require(id);
-    new Function('exports', 'require', 'module', code)(mod.exports, req, mod);
+    // `global`/`globalThis` are passed in so the compiled code sees this realm's global (and thus the
+    // engine tfjs-core already made) even under jest's vm sandbox, where `Function` may be another realm's.
+    new Function('exports', 'require', 'module', 'global', 'globalThis', code)(mod.exports, req, mod, globalThis, globalThis);
     return mod.exports;
   };
   load(path.join(dist, 'register_all_gradients.js'));
