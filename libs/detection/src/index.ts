@@ -1,0 +1,12 @@
+/**
+ * @resdet/detection — Faster R-CNN on tfjs, torchvision-exact: box ops, NMS, box coder, matcher, sampler,
+ * anchors, RoIAlign/RoIPool, the GeneralizedRCNN transform, RPN, RoI heads, FPN and post-processing.
+ * Host-side geometry (NMS, matching, sampling) works on typed arrays; features are NHWC tensors.
+ * It owns no backbone (see @resdet/resnet), no checkpoint IO and no image decoding.
+ */
+export * from './box-ops';
+export * from './nms';
+export * from './box-coder';
+export * from './matcher';
+export * from './balanced-sampler';
+export * from './anchor-generator';
