@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DoctorCommand } from './commands/doctor.command';
+import { EvalCommand } from './commands/eval.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand],
+  providers: [DoctorCommand, EvalCommand],
 })
 export class CliModule {}

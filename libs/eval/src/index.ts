@@ -17,3 +17,7 @@ export * from './numpy-sum';
 export * from './per-category';
 export * from './py-format';
 export * from './summarize';
+export * from './pr-curve-svg';
+export * from './pr-curves';
+export * from './report';
+export * from './write-pr-pngs';
