@@ -1,0 +1,34 @@
+import { getKernel, KernelConfig, registerKernel } from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter';
+import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-conv2d-backprop';
+import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
+
+/**
+ * Kernels tfjs-backend-wasm 4.22 lacks that a ResNet / Faster R-CNN training step reaches (found by diffing
+ * `getKernelsForBackend('wasm')` against `'cpu'` and by running such a step on wasm):
+ * - Conv2DBackpropFilter: every conv's weight gradient;
+ * - UnsortedSegmentSum: the gradient of tf.gather (embedding-like lookups, RoIAlign by gather);
+ * - DepthwiseConv2dNativeBackpropFilter / Input: depthwise convs' gradients (not in ResNet, cheap to have).
+ * The other kernels wasm lacks (FFT, Complex, Einsum, Ragged*, strings, Draw) are not on these models' paths.
+ */
+export const RESDET_WASM_KERNELS: readonly KernelConfig[] = [
+  conv2dBackpropFilterWasmConfig,
+  unsortedSegmentSumWasmConfig,
+  depthwiseBackpropFilterWasmConfig,
+  depthwiseBackpropInputWasmConfig,
+];
+
+/**
+ * Registers resdet's kernels for the backends that lack them. Idempotent: a kernel already registered (ours
+ * from an earlier call, or a native one from a newer tfjs) is left alone. Safe to call before the wasm backend
+ * is initialised (kernels are looked up when an op runs). Returns the kernel names it registered now.
+ */
+export function registerResdetKernels(): string[] {
+  const added: string[] = [];
+  for (const config of RESDET_WASM_KERNELS) {
+    if (getKernel(config.kernelName, config.backendName)) continue;
+    registerKernel(config);
+    added.push(config.kernelName);
+  }
+  return added;
+}
