@@ -50,3 +50,41 @@ export function unsortedSegmentSumReference(
   }
   return out;
 }
+
+/** Calls `visit(xIndex, yIndex, wIndex)` for every multiply of a depthwise conv (channel multiplier m). */
+function depthwiseTerms(conv: backend_util.Conv2DInfo, visit: (xi: number, yi: number, wi: number) => void): void {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, outChannels } = conv;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = conv;
+  const { dilationHeight: dh, dilationWidth: dw, padInfo } = conv;
+  const m = outChannels / ci;
+  for (let b = 0; b < batchSize; b++)
+    for (let oh = 0; oh < outHeight; oh++)
+      for (let ow = 0; ow < outWidth; ow++)
+        for (let kh = 0; kh < fh; kh++)
+          for (let kw = 0; kw < fw; kw++) {
+            const ih = oh * sh - padInfo.top + kh * dh;
+            const iw = ow * sw - padInfo.left + kw * dw;
+            if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) continue;
+            for (let c = 0; c < ci; c++)
+              for (let q = 0; q < m; q++)
+                visit(
+                  ((b * inHeight + ih) * inWidth + iw) * ci + c,
+                  ((b * outHeight + oh) * outWidth + ow) * outChannels + c * m + q,
+                  ((kh * fw + kw) * ci + c) * m + q,
+                );
+          }
+}
+
+/** Depthwise filter gradient `[fh, fw, ci, m]` (dilation honoured, unlike tfjs-backend-cpu 4.22's). */
+export function depthwiseFilterGradientReference(x: Float32Array, dy: Float32Array, conv: backend_util.Conv2DInfo): Float64Array {
+  const out = new Float64Array(conv.filterHeight * conv.filterWidth * conv.outChannels);
+  depthwiseTerms(conv, (xi, yi, wi) => (out[wi] += x[xi] * dy[yi]));
+  return out;
+}
+
+/** Depthwise input gradient, NHWC like x (dilation honoured, unlike tfjs-backend-cpu 4.22's). */
+export function depthwiseInputGradientReference(dy: Float32Array, w: Float32Array, conv: backend_util.Conv2DInfo): Float64Array {
+  const out = new Float64Array(conv.batchSize * conv.inHeight * conv.inWidth * conv.inChannels);
+  depthwiseTerms(conv, (xi, yi, wi) => (out[xi] += dy[yi] * w[wi]));
+  return out;
+}
