@@ -1,4 +1,4 @@
-import { HostDType, HostTensor, StateDict, numel, shapeToString } from '@resdet/nn';
+import { HostDType, StateDict, numel, shapeToString } from '@resdet/nn';
 import { BufferSource, ByteSource, withFileSource } from './byte-source';
 import { CheckpointError } from './checkpoint-error';
 import { DTYPE_BYTES, decodeElements, encodeElements } from './dtypes';
