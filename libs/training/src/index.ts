@@ -14,3 +14,5 @@ export * from './loss-history';
 export * from './checkpoint-store';
 export * from './trainer-ports';
 export * from './trainer';
+export * from './line-chart-svg';
+export * from './loss-curve';
