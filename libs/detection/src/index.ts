@@ -10,3 +10,5 @@ export * from './box-coder';
 export * from './matcher';
 export * from './balanced-sampler';
 export * from './anchor-generator';
+export * from './weighted-gather';
+export * from './roi-align';
