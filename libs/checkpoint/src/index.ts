@@ -19,3 +19,5 @@ export * from './torch-zip';
 export * from './torch-legacy';
 export * from './find-state-dict';
 export * from './read-state-dict';
+export * from './torchvision-keys';
+export * from './load-report';
