@@ -39,7 +39,10 @@ export class ToyNet extends Module {
     const out = this.fc.forward(tf.mean(h, [1, 2]));
     const err = tf.mul(tf.sum(tf.square(tf.sub(out, b.y)), 1), tf.tensor1d(mask));
     return {
-      loss_regression: tf.div(tf.sum(err), mask.reduce((a, v) => a + v, 0)) as tf.Scalar,
+      loss_regression: tf.div(
+        tf.sum(err),
+        mask.reduce((a, v) => a + v, 0),
+      ) as tf.Scalar,
       loss_activity: tf.mul(tf.mean(tf.abs(out)), 0.01) as tf.Scalar,
     };
   }
@@ -93,7 +96,13 @@ export class ToyStream implements BatchStream<ToyBatch> {
         const t = tf.tensor3d(this.xs[i], [6, 6, 3]);
         return this.rng.uniform() < 0.5 ? tf.reverse(t, 1) : t;
       });
-      return { x: tf.stack(imgs) as tf.Tensor4D, y: tf.tensor2d(idx.flatMap((i) => [...this.ys[i]]), [idx.length, 2]) };
+      return {
+        x: tf.stack(imgs) as tf.Tensor4D,
+        y: tf.tensor2d(
+          idx.flatMap((i) => [...this.ys[i]]),
+          [idx.length, 2],
+        ),
+      };
     });
   }
 

@@ -100,7 +100,8 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     const dropped = kept.splice(0, Math.max(0, kept.length - this.keepLast));
     this.writeIndex({ ...index, kept });
     for (const n of dropped) {
-      for (const f of [`${n}.safetensors`, `${n}.json`, `${n}.optim.safetensors`]) fs.rmSync(this.file(f), { force: true });
+      for (const f of [`${n}.safetensors`, `${n}.json`, `${n}.optim.safetensors`])
+        fs.rmSync(this.file(f), { force: true });
     }
     return this.file(`${name}.safetensors`);
   }
@@ -122,10 +123,14 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     try {
       sidecar = JSON.parse(fs.readFileSync(sidecarFile, 'utf8'));
     } catch (e) {
-      throw new TrainingConfigError(`checkpoint ${sidecarFile}: cannot read the sidecar (${(e as Error).message})`);
+      throw new TrainingConfigError(
+        `checkpoint ${sidecarFile}: cannot read the sidecar (${(e as Error).message})`,
+      );
     }
     if (!sidecar.training || typeof sidecar.training.iteration !== 'number') {
-      throw new TrainingConfigError(`checkpoint ${sidecarFile}: no "training" state (not a resumable checkpoint)`);
+      throw new TrainingConfigError(
+        `checkpoint ${sidecarFile}: no "training" state (not a resumable checkpoint)`,
+      );
     }
     const model = readSafetensors(location).tensors;
     const optimizer = readSafetensors(this.file(`${name}.optim.safetensors`)).tensors;
@@ -138,7 +143,9 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     if (!fs.existsSync(f)) return { format: 'resdet-training-checkpoints', version: 1, kept: [] };
     const parsed = JSON.parse(fs.readFileSync(f, 'utf8')) as IndexFile;
     if (parsed.format !== 'resdet-training-checkpoints' || !Array.isArray(parsed.kept)) {
-      throw new TrainingConfigError(`${f}: not a resdet checkpoint index (format ${JSON.stringify(parsed.format)})`);
+      throw new TrainingConfigError(
+        `${f}: not a resdet checkpoint index (format ${JSON.stringify(parsed.format)})`,
+      );
     }
     return parsed;
   }

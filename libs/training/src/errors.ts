@@ -22,7 +22,9 @@ export class TrainingDivergedError extends Error {
       .join(', ');
     super(
       `loss is not finite at iteration ${iteration} (${terms}); training stopped before the optimizer step. ` +
-        (lastCheckpoint ? `Last good checkpoint: ${lastCheckpoint} (left untouched). ` : 'No checkpoint was written yet. ') +
+        (lastCheckpoint
+          ? `Last good checkpoint: ${lastCheckpoint} (left untouched). `
+          : 'No checkpoint was written yet. ') +
         'Try a lower learning rate, longer warm-up or gradient clipping.',
     );
   }

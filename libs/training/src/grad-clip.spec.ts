@@ -8,7 +8,14 @@ import { clipGradNorm } from './grad-clip';
 const FIXTURE = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../../test/fixtures/training/sgd-fixture.json'), 'utf8'),
 ) as {
-  clip: { normType: number | 'inf'; maxNorm: number; grads: number[][]; shapes: number[][]; totalNorm: number; clipped: number[][] }[];
+  clip: {
+    normType: number | 'inf';
+    maxNorm: number;
+    grads: number[][];
+    shapes: number[][];
+    totalNorm: number;
+    clipped: number[][];
+  }[];
 };
 
 beforeAll(async () => {
@@ -17,7 +24,10 @@ beforeAll(async () => {
 
 describe('clipGradNorm', () => {
   it('hand-worked: norm of (3, 4) is 5; max 1 → scale 1/(5+1e-6)', () => {
-    const g = new Map([['a', tf.tensor1d([3])], ['b', tf.tensor1d([4])]]);
+    const g = new Map([
+      ['a', tf.tensor1d([3])],
+      ['b', tf.tensor1d([4])],
+    ]);
     const { grads, totalNorm } = clipGradNorm(g, 1);
     expect(totalNorm).toBeCloseTo(5, 6);
     expect(grads.get('a')!.dataSync()[0]).toBeCloseTo(3 / (5 + 1e-6), 6);
@@ -34,7 +44,9 @@ describe('clipGradNorm', () => {
       expect(Math.abs(totalNorm - c.totalNorm) / c.totalNorm).toBeLessThan(1e-6);
       c.clipped.forEach((want, i) => {
         const got = grads.get(`g${i}`)!.dataSync();
-        want.forEach((w, j) => expect(Math.abs(got[j] - w)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(w))));
+        want.forEach((w, j) =>
+          expect(Math.abs(got[j] - w)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(w))),
+        );
       });
       tf.dispose([...g.values(), ...grads.values()]);
       expect(tf.memory().numTensors).toBe(before);

@@ -25,7 +25,8 @@ export interface ClippedGradients {
  */
 export function clipGradNorm(grads: NamedGradients, maxNorm: number, normType: number = 2): ClippedGradients {
   if (!(maxNorm > 0)) throw new TrainingConfigError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  if (!(normType > 0)) throw new TrainingConfigError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
+  if (!(normType > 0))
+    throw new TrainingConfigError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
   const names = [...grads.keys()];
   if (names.length === 0) return { grads: new Map(), totalNorm: 0 };
   const { total, clipped } = tf.tidy(() => {

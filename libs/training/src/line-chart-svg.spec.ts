@@ -30,7 +30,13 @@ describe('lineChartSvg', () => {
   });
 
   it('log axis ticks at powers of ten and skips non-positive values', () => {
-    const svg = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', logY: true, series: [{ label: 's', x: [0, 1, 2], y: [0.5, 0, 20] }] });
+    const svg = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      logY: true,
+      series: [{ label: 's', x: [0, 1, 2], y: [0.5, 0, 20] }],
+    });
     for (const t of ['>0.1<', '>1<', '>10<', '>100<']) expect(svg).toContain(t);
     expect(svg.match(/<circle/g)!.length).toBe(2);
   });

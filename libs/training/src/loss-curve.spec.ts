@@ -8,14 +8,21 @@ import type { LossPoint } from './loss-history';
 const points: LossPoint[] = Array.from({ length: 30 }, (_, i) => ({
   iteration: (i + 1) * 10,
   lr: i < 20 ? 0.02 : 0.002,
-  losses: { loss_classifier: 2 * Math.exp(-i / 8), loss_box_reg: 0.5 * Math.exp(-i / 15), loss: 2 * Math.exp(-i / 8) + 0.5 * Math.exp(-i / 15) },
+  losses: {
+    loss_classifier: 2 * Math.exp(-i / 8),
+    loss_box_reg: 0.5 * Math.exp(-i / 15),
+    loss: 2 * Math.exp(-i / 8) + 0.5 * Math.exp(-i / 15),
+  },
 }));
 
 describe('loss curve', () => {
   it('puts every term (total first) on the left axis and the lr on the right', () => {
     const c = lossCurveChart(points);
     expect(c.series.map((s) => [s.label, s.axis ?? 'left'])).toEqual([
-      ['loss', 'left'], ['loss_classifier', 'left'], ['loss_box_reg', 'left'], ['lr', 'right'],
+      ['loss', 'left'],
+      ['loss_classifier', 'left'],
+      ['loss_box_reg', 'left'],
+      ['lr', 'right'],
     ]);
     expect(c.logY).toBe(true); // 2.5 … 0.06 spans more than a decade
   });

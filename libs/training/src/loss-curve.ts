@@ -29,9 +29,15 @@ export function lossCurveSvg(points: readonly LossPoint[], title?: string): stri
  * @example
  * await writeLossCurvePng(result.history, path.join(outDir, 'loss-curve.png'));
  */
-export async function writeLossCurvePng(points: readonly LossPoint[], file: string, title?: string): Promise<string> {
+export async function writeLossCurvePng(
+  points: readonly LossPoint[],
+  file: string,
+  title?: string,
+): Promise<string> {
   const { default: sharp } = await import('sharp');
-  const png = await sharp(Buffer.from(lossCurveSvg(points, title))).png().toBuffer();
+  const png = await sharp(Buffer.from(lossCurveSvg(points, title)))
+    .png()
+    .toBuffer();
   writeFileAtomic(file, png);
   return file;
 }

@@ -32,7 +32,8 @@ export class LossHistory {
   private sums: Record<string, number> = {};
 
   constructor(readonly every = 10) {
-    if (!Number.isInteger(every) || every < 1) throw new Error(`LossHistory: every must be an integer ≥ 1, got ${every}`);
+    if (!Number.isInteger(every) || every < 1)
+      throw new Error(`LossHistory: every must be an integer ≥ 1, got ${every}`);
   }
 
   /** Records iteration `iteration` (1-based count of completed iterations). */
@@ -51,7 +52,11 @@ export class LossHistory {
   }
 
   toJSON(): LossHistoryState {
-    return { every: this.every, points: this.points.map((p) => ({ ...p, losses: { ...p.losses } })), pending: { count: this.count, sums: { ...this.sums } } };
+    return {
+      every: this.every,
+      points: this.points.map((p) => ({ ...p, losses: { ...p.losses } })),
+      pending: { count: this.count, sums: { ...this.sums } },
+    };
   }
 
   static fromJSON(s: LossHistoryState): LossHistory {

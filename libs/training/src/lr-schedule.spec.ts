@@ -6,12 +6,24 @@ import { referenceWarmupIters, warmupMultiStepLr } from './lr-schedule';
 const FIXTURE = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../../test/fixtures/training/sgd-fixture.json'), 'utf8'),
 ) as {
-  lr: { baseLr: number; warmupIters: number; warmupFactor: number; milestones: number[]; gamma: number; lrs: number[] }[];
+  lr: {
+    baseLr: number;
+    warmupIters: number;
+    warmupFactor: number;
+    milestones: number[];
+    gamma: number;
+    lrs: number[];
+  }[];
 };
 
 describe('warmupMultiStepLr', () => {
   it('hand-worked values at the boundaries', () => {
-    const lr = warmupMultiStepLr({ baseLr: 0.02, warmupIters: 1000, warmupFactor: 1 / 1000, milestones: [16000, 22000] });
+    const lr = warmupMultiStepLr({
+      baseLr: 0.02,
+      warmupIters: 1000,
+      warmupFactor: 1 / 1000,
+      milestones: [16000, 22000],
+    });
     expect(lr(0)).toBeCloseTo(0.02 / 1000, 15);
     expect(lr(500)).toBeCloseTo(0.02 * (0.001 + 0.999 * 0.5), 15);
     expect(lr(999)).toBeCloseTo(0.02 * (0.001 + (0.999 * 999) / 1000), 15);

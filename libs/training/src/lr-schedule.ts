@@ -44,18 +44,23 @@ export function warmupMultiStepLr(opts: WarmupMultiStepOptions): LrSchedule {
   const factor = opts.warmupFactor ?? 1 / 1000;
   const gamma = opts.gamma ?? 0.1;
   const milestones = [...(opts.milestones ?? [])].sort((a, b) => a - b);
-  if (!Number.isFinite(baseLr) || baseLr <= 0) throw new TrainingConfigError(`lr.baseLr must be > 0, got ${baseLr}`);
+  if (!Number.isFinite(baseLr) || baseLr <= 0)
+    throw new TrainingConfigError(`lr.baseLr must be > 0, got ${baseLr}`);
   if (!Number.isInteger(warmupIters) || warmupIters < 0) {
     throw new TrainingConfigError(`lr.warmupIters must be an integer ≥ 0, got ${warmupIters}`);
   }
-  if (!(factor > 0 && factor <= 1)) throw new TrainingConfigError(`lr.warmupFactor must be in (0, 1], got ${factor}`);
+  if (!(factor > 0 && factor <= 1))
+    throw new TrainingConfigError(`lr.warmupFactor must be in (0, 1], got ${factor}`);
   if (!(gamma > 0)) throw new TrainingConfigError(`lr.gamma must be > 0, got ${gamma}`);
   for (const m of milestones) {
-    if (!Number.isInteger(m) || m < 0) throw new TrainingConfigError(`lr.milestones must be integers ≥ 0, got ${m}`);
+    if (!Number.isInteger(m) || m < 0)
+      throw new TrainingConfigError(`lr.milestones must be integers ≥ 0, got ${m}`);
   }
   return (iteration: number): number => {
-    if (!Number.isInteger(iteration) || iteration < 0) throw new TrainingConfigError(`lr: iteration must be an integer ≥ 0, got ${iteration}`);
-    const warm = warmupIters > 0 ? factor + ((1 - factor) * Math.min(iteration, warmupIters)) / warmupIters : 1;
+    if (!Number.isInteger(iteration) || iteration < 0)
+      throw new TrainingConfigError(`lr: iteration must be an integer ≥ 0, got ${iteration}`);
+    const warm =
+      warmupIters > 0 ? factor + ((1 - factor) * Math.min(iteration, warmupIters)) / warmupIters : 1;
     let decays = 0;
     while (decays < milestones.length && milestones[decays] <= iteration) decays++;
     return baseLr * warm * gamma ** decays;

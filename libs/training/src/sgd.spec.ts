@@ -12,7 +12,13 @@ const FIXTURE = JSON.parse(
   torch: string;
   sgd: {
     name: string;
-    options: { momentum: number; weightDecay: number; dampening: number; nesterov: boolean; noWeightDecay: string[] };
+    options: {
+      momentum: number;
+      weightDecay: number;
+      dampening: number;
+      nesterov: boolean;
+      noWeightDecay: string[];
+    };
     shapes: Record<string, number[]>;
     init: Record<string, number[]>;
     steps: { lr: number; grads: Record<string, number[]>; params: Record<string, number[]> }[];
@@ -56,19 +62,28 @@ describe('Sgd', () => {
   for (const c of FIXTURE.sgd) {
     it(`matches torch ${FIXTURE.torch} SGD "${c.name}" over ${c.steps.length} steps (≤1e-6)`, () => {
       const before = tf.memory().numTensors;
-      const params = Object.keys(c.shapes).map((k) => [k, variableOf(c.init[k], c.shapes[k])] as [string, tf.Variable]);
+      const params = Object.keys(c.shapes).map(
+        (k) => [k, variableOf(c.init[k], c.shapes[k])] as [string, tf.Variable],
+      );
       const noDecay = new Set(c.options.noWeightDecay);
       const opt = new Sgd(params, { ...c.options, noWeightDecay: (n) => noDecay.has(n) });
       for (const step of c.steps) {
         const grads = new Map(Object.entries(step.grads).map(([k, g]) => [k, tf.tensor(g, c.shapes[k])]));
         opt.step(grads, step.lr);
         tf.dispose([...grads.values()]);
-        for (const [k, v] of params) expect(maxAbsDiff(v.dataSync(), step.params[k])).toBeLessThanOrEqual(1e-6);
+        for (const [k, v] of params)
+          expect(maxAbsDiff(v.dataSync(), step.params[k])).toBeLessThanOrEqual(1e-6);
       }
       const sd = opt.stateDict();
-      expect([...sd.keys()].sort()).toEqual(Object.keys(c.momentumBuffers).map((k) => `momentum_buffer.${k}`).sort());
+      expect([...sd.keys()].sort()).toEqual(
+        Object.keys(c.momentumBuffers)
+          .map((k) => `momentum_buffer.${k}`)
+          .sort(),
+      );
       for (const [k, buf] of Object.entries(c.momentumBuffers)) {
-        expect(maxAbsDiff(sd.get(`momentum_buffer.${k}`)!.data as Float32Array, buf)).toBeLessThanOrEqual(1e-6);
+        expect(maxAbsDiff(sd.get(`momentum_buffer.${k}`)!.data as Float32Array, buf)).toBeLessThanOrEqual(
+          1e-6,
+        );
       }
       opt.dispose();
       for (const [, v] of params) v.dispose();
@@ -79,7 +94,13 @@ describe('Sgd', () => {
   it('skips parameters without a gradient (no decay, momentum buffer untouched)', () => {
     const a = tf.variable(tf.tensor1d([1]));
     const b = tf.variable(tf.tensor1d([1]));
-    const opt = new Sgd([['a', a], ['b', b]], { momentum: 0.9, weightDecay: 0.5 });
+    const opt = new Sgd(
+      [
+        ['a', a],
+        ['b', b],
+      ],
+      { momentum: 0.9, weightDecay: 0.5 },
+    );
     opt.step(new Map([['a', tf.tensor1d([1])]]), 0.1);
     expect(b.dataSync()[0]).toBe(1);
     expect([...opt.stateDict().keys()]).toEqual(['momentum_buffer.a']);
@@ -117,7 +138,9 @@ describe('Sgd', () => {
     const opt = new Sgd([['p', p]], { momentum: 0.9 });
     expect(() => opt.step(new Map([['q', tf.zeros([2])]]), 0.1)).toThrow(/unknown parameter "q"/);
     expect(() =>
-      opt.loadStateDict(new Map([['momentum_buffer.p', { dtype: 'float32', shape: [3], data: new Float32Array(3) }]])),
+      opt.loadStateDict(
+        new Map([['momentum_buffer.p', { dtype: 'float32', shape: [3], data: new Float32Array(3) }]]),
+      ),
     ).toThrow(/momentum_buffer.p is \[3\], parameter is \[2\]/);
     opt.dispose();
     p.dispose();

@@ -62,8 +62,13 @@ export class Sgd {
     this.weightDecay = opts.weightDecay ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.noWeightDecay = opts.noWeightDecay ?? (() => false);
-    for (const [field, v] of [['momentum', this.momentum], ['dampening', this.dampening], ['weightDecay', this.weightDecay]] as const) {
-      if (!Number.isFinite(v) || v < 0) throw new TrainingConfigError(`sgd.${field} must be a finite number ≥ 0, got ${v}`);
+    for (const [field, v] of [
+      ['momentum', this.momentum],
+      ['dampening', this.dampening],
+      ['weightDecay', this.weightDecay],
+    ] as const) {
+      if (!Number.isFinite(v) || v < 0)
+        throw new TrainingConfigError(`sgd.${field} must be a finite number ≥ 0, got ${v}`);
     }
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new TrainingConfigError(
@@ -87,15 +92,19 @@ export class Sgd {
    * (their momentum buffer too), as torch does for `p.grad is None`. Does not dispose `grads`.
    */
   step(grads: NamedGradients, lr: number): void {
-    if (!Number.isFinite(lr) || lr < 0) throw new TrainingConfigError(`sgd.step: lr must be a finite number ≥ 0, got ${lr}`);
+    if (!Number.isFinite(lr) || lr < 0)
+      throw new TrainingConfigError(`sgd.step: lr must be a finite number ≥ 0, got ${lr}`);
     for (const name of grads.keys()) {
-      if (!this.params.has(name)) throw new TrainingConfigError(`sgd.step: gradient for unknown parameter "${name}"`);
+      if (!this.params.has(name))
+        throw new TrainingConfigError(`sgd.step: gradient for unknown parameter "${name}"`);
     }
     for (const [name, p] of this.params) {
       const g = grads.get(name);
       if (!g) continue;
       if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
-        throw new TrainingConfigError(`sgd.step: gradient of "${name}" is [${g.shape}], parameter is [${p.shape}]`);
+        throw new TrainingConfigError(
+          `sgd.step: gradient of "${name}" is [${g.shape}], parameter is [${p.shape}]`,
+        );
       }
       const wd = this.noWeightDecay(name) ? 0 : this.weightDecay;
       const old = this.buffers.get(name);
@@ -103,7 +112,9 @@ export class Sgd {
         let dp: tf.Tensor = wd !== 0 ? tf.add(g, tf.mul(p, wd)) : g;
         let b: tf.Tensor | undefined;
         if (this.momentum !== 0) {
-          b = old ? tf.add(tf.mul(old, this.momentum), this.dampening !== 0 ? tf.mul(dp, 1 - this.dampening) : dp) : dp.clone();
+          b = old
+            ? tf.add(tf.mul(old, this.momentum), this.dampening !== 0 ? tf.mul(dp, 1 - this.dampening) : dp)
+            : dp.clone();
           dp = this.nesterov ? tf.add(dp, tf.mul(b, this.momentum)) : b;
         }
         return [tf.sub(p, tf.mul(dp, lr)), b] as const;
@@ -124,7 +135,11 @@ export class Sgd {
   stateDict(): StateDict {
     const sd: StateDict = new Map();
     for (const [name, b] of this.buffers) {
-      sd.set(MOMENTUM_BUFFER_PREFIX + name, { dtype: 'float32', shape: [...b.shape], data: Float32Array.from(b.dataSync()) });
+      sd.set(MOMENTUM_BUFFER_PREFIX + name, {
+        dtype: 'float32',
+        shape: [...b.shape],
+        data: Float32Array.from(b.dataSync()),
+      });
     }
     return sd;
   }
@@ -136,16 +151,25 @@ export class Sgd {
   loadStateDict(sd: StateDict, source = 'optimizer state'): void {
     const parsed: [string, tf.Tensor][] = [];
     for (const [key, h] of sd) {
-      if (!key.startsWith(MOMENTUM_BUFFER_PREFIX)) throw new TrainingConfigError(`${source}: unexpected key "${key}"`);
+      if (!key.startsWith(MOMENTUM_BUFFER_PREFIX))
+        throw new TrainingConfigError(`${source}: unexpected key "${key}"`);
       const name = key.slice(MOMENTUM_BUFFER_PREFIX.length);
       const p = this.params.get(name);
-      if (!p) throw new TrainingConfigError(`${source}: momentum buffer for unknown parameter "${name}" (model changed?)`);
+      if (!p)
+        throw new TrainingConfigError(
+          `${source}: momentum buffer for unknown parameter "${name}" (model changed?)`,
+        );
       if (h.shape.length !== p.shape.length || h.shape.some((d, i) => d !== p.shape[i])) {
         throw new TrainingConfigError(`${source}: ${key} is [${h.shape}], parameter is [${p.shape}]`);
       }
-      if (!(h.data instanceof Float32Array)) throw new TrainingConfigError(`${source}: ${key} must be float32, got ${h.dtype}`);
+      if (!(h.data instanceof Float32Array))
+        throw new TrainingConfigError(`${source}: ${key} must be float32, got ${h.dtype}`);
     }
-    for (const [key, h] of sd) parsed.push([key.slice(MOMENTUM_BUFFER_PREFIX.length), tf.tensor(h.data as Float32Array, h.shape, 'float32')]);
+    for (const [key, h] of sd)
+      parsed.push([
+        key.slice(MOMENTUM_BUFFER_PREFIX.length),
+        tf.tensor(h.data as Float32Array, h.shape, 'float32'),
+      ]);
     this.clearBuffers();
     for (const [name, t] of parsed) this.buffers.set(name, t);
   }

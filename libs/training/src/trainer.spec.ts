@@ -92,20 +92,26 @@ describe('Trainer', () => {
     const dir = tmpDir();
     const store = new DirectoryCheckpointStore({ dir, keepLast: 2 });
     const t = setup({ nanAt: 5, checkpoint: { store, every: 2 } });
-    const snapshot = () => Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+    const snapshot = () =>
+      Object.fromEntries(
+        fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]),
+      );
     let filesAt4: Record<string, string> | undefined;
     let paramsAt5: Float32Array | undefined;
     const tr = new Trainer<ToyBatch>({
       ...(t.trainer as unknown as { opts: TrainerOptions<ToyBatch> }).opts,
       onEvent: (e) => {
         if (e.type === 'checkpoint' && e.iteration === 4) filesAt4 = snapshot();
-        if (e.type === 'iteration' && e.iteration === 5) paramsAt5 = t.net.fc.weight.dataSync().slice() as Float32Array;
+        if (e.type === 'iteration' && e.iteration === 5)
+          paramsAt5 = t.net.fc.weight.dataSync().slice() as Float32Array;
       },
     });
     const err = await tr.run().catch((e) => e);
     expect(err).toBeInstanceOf(TrainingDivergedError);
     expect(err.iteration).toBe(5);
-    expect(err.message).toMatch(/loss is not finite at iteration 5 \(loss_regression=NaN, loss_activity=[0-9.e-]+, loss=NaN\)/);
+    expect(err.message).toMatch(
+      /loss is not finite at iteration 5 \(loss_regression=NaN, loss_activity=[0-9.e-]+, loss=NaN\)/,
+    );
     expect(err.message).toContain('iter-00000004.safetensors');
     expect(snapshot()).toEqual(filesAt4);
     expect(Array.from(t.net.fc.weight.dataSync())).toEqual(Array.from(paramsAt5!));
@@ -140,7 +146,11 @@ describe('Trainer', () => {
     const t = setup({
       maxIterations: 7,
       checkpoint: { store: new DirectoryCheckpointStore({ dir, keepLast: 2 }), every: 2 },
-      evaluation: { every: 2, evaluate: async () => ({ AP: ap[k] / 2, AP50: ap[k++] }), best: { metric: 'AP50' } },
+      evaluation: {
+        every: 2,
+        evaluate: async () => ({ AP: ap[k] / 2, AP50: ap[k++] }),
+        best: { metric: 'AP50' },
+      },
       onEvent: (e) => e.type === 'evaluation' && evals.push({ iteration: e.iteration, best: e.best }),
     });
     const res = await t.trainer.run();
@@ -153,11 +163,20 @@ describe('Trainer', () => {
     expect(res.best).toEqual({ metric: 'AP50', value: 0.5, iteration: 4 });
     const files = fs.readdirSync(dir).sort();
     expect(files).toEqual([
-      'best.json', 'best.safetensors', 'checkpoints.json',
-      'iter-00000006.json', 'iter-00000006.optim.safetensors', 'iter-00000006.safetensors',
-      'iter-00000007.json', 'iter-00000007.optim.safetensors', 'iter-00000007.safetensors',
+      'best.json',
+      'best.safetensors',
+      'checkpoints.json',
+      'iter-00000006.json',
+      'iter-00000006.optim.safetensors',
+      'iter-00000006.safetensors',
+      'iter-00000007.json',
+      'iter-00000007.optim.safetensors',
+      'iter-00000007.safetensors',
     ]);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8'))).toMatchObject({ iteration: 4, metrics: { AP50: 0.5 } });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8'))).toMatchObject({
+      iteration: 4,
+      metrics: { AP50: 0.5 },
+    });
     t.dispose();
   });
 

@@ -100,10 +100,12 @@ export class Trainer<B> {
     if (evaluation && !(Number.isInteger(evaluation.every) && evaluation.every > 0)) {
       throw new TrainingConfigError(`train.evaluation.every must be an integer ≥ 1, got ${evaluation.every}`);
     }
-    if (clip !== undefined && !(clip > 0)) throw new TrainingConfigError(`train.clipGradNorm must be > 0, got ${clip}`);
+    if (clip !== undefined && !(clip > 0))
+      throw new TrainingConfigError(`train.clipGradNorm must be > 0, got ${clip}`);
     this.history = new LossHistory(opts.historyEvery ?? 10);
     const params = opts.model.trainableParameters();
-    if (!params.length) throw new TrainingConfigError('train: the model has no trainable parameters (all frozen?)');
+    if (!params.length)
+      throw new TrainingConfigError('train: the model has no trainable parameters (all frozen?)');
     this.vars = params.map(([, v]) => v);
     for (const [name, v] of params) this.paramNameByVar.set(v.name, name);
   }
@@ -133,7 +135,8 @@ export class Trainer<B> {
     const s = ckpt.state;
     const rngs = this.opts.rngs ?? {};
     const missing = Object.keys(rngs).filter((k) => typeof s.rng?.[k] !== 'number');
-    if (missing.length) throw new TrainingConfigError(`${location}: no state for RNG(s) ${missing.join(', ')}`);
+    if (missing.length)
+      throw new TrainingConfigError(`${location}: no state for RNG(s) ${missing.join(', ')}`);
     this.opts.model.loadStateDict(ckpt.model, { strict: true });
     this.opts.optimizer.loadStateDict(ckpt.optimizer, location);
     for (const [k, r] of Object.entries(rngs)) r.setState(s.rng[k]);
@@ -145,8 +148,8 @@ export class Trainer<B> {
     this.lastCheckpoint = location;
   }
 
-  /** A checkpoint of the current state (host copies). */
-  snapshot(): TrainingCheckpoint {
+  /** A checkpoint of the current state (host copies); `withOptimizer: false` leaves the optimizer state empty. */
+  snapshot(withOptimizer = true): TrainingCheckpoint {
     const rng: Record<string, number> = {};
     for (const [k, r] of Object.entries(this.opts.rngs ?? {})) rng[k] = r.getState();
     const state: TrainingState = {
@@ -157,7 +160,11 @@ export class Trainer<B> {
       best: this.best ? { ...this.best } : undefined,
       evaluations: this.evaluations.map((e) => ({ iteration: e.iteration, metrics: { ...e.metrics } })),
     };
-    return { model: this.opts.model.stateDict(), optimizer: this.opts.optimizer.stateDict(), state };
+    return {
+      model: this.opts.model.stateDict(),
+      optimizer: withOptimizer ? this.opts.optimizer.stateDict() : new Map(),
+      state,
+    };
   }
 
   /** Trains until `maxIterations` or abort. Throws {@link TrainingDivergedError} on a non-finite loss. */
@@ -226,11 +233,25 @@ export class Trainer<B> {
     this.history.add(this.iter, lr, losses);
     const seconds = (performance.now() - t0) / 1000;
     const images = data.batchSize?.(batch) ?? 1;
-    this.opts.onEvent?.({ type: 'iteration', iteration: this.iter, lr, losses, gradNorm, images, seconds, imagesPerSecond: images / seconds });
+    this.opts.onEvent?.({
+      type: 'iteration',
+      iteration: this.iter,
+      lr,
+      losses,
+      gradNorm,
+      images,
+      seconds,
+      imagesPerSecond: images / seconds,
+    });
   }
 
   /** Sum of the loss terms (torch's `sum(loss_dict.values())`: left to right) and its gradients by parameter name. */
-  private lossAndGrads(batch: B): { names: string[]; termValues: tf.Tensor; value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  private lossAndGrads(batch: B): {
+    names: string[];
+    termValues: tf.Tensor;
+    value: tf.Scalar;
+    grads: Map<string, tf.Tensor>;
+  } {
     const names: string[] = [];
     let termValues: tf.Tensor | undefined;
     let out: { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -240,7 +261,10 @@ export class Trainer<B> {
         names.push(...Object.keys(terms));
         if (!names.length) throw new TrainingConfigError('train: computeLosses returned no loss terms');
         for (const n of names) {
-          if (terms[n].rank !== 0) throw new TrainingConfigError(`train: loss term "${n}" has shape [${terms[n].shape}], expected a scalar`);
+          if (terms[n].rank !== 0)
+            throw new TrainingConfigError(
+              `train: loss term "${n}" has shape [${terms[n].shape}], expected a scalar`,
+            );
         }
         termValues = tf.keep(tf.stack(names.map((n) => terms[n])));
         let total: tf.Tensor = terms[names[0]];
@@ -273,13 +297,20 @@ export class Trainer<B> {
     if (sel) {
       const v = metrics[sel.metric];
       if (typeof v !== 'number') {
-        throw new TrainingConfigError(`train.evaluation.best.metric "${sel.metric}" is not among the metrics: ${Object.keys(metrics).join(', ')}`);
+        throw new TrainingConfigError(
+          `train.evaluation.best.metric "${sel.metric}" is not among the metrics: ${Object.keys(metrics).join(', ')}`,
+        );
       }
-      const better = (sel.mode ?? 'max') === 'max' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+      const better =
+        (sel.mode ?? 'max') === 'max' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
       if (Number.isFinite(v) && (!this.best || better(v, this.best.value))) {
         this.best = { metric: sel.metric, value: v, iteration: this.iter };
         isBest = true;
-        if (checkpoint) await checkpoint.store.saveBest(this.snapshot(), metrics);
+        if (checkpoint) {
+          // The best file is weights only: skip reading the optimizer state back from the device.
+          const { model: weights, state } = this.snapshot(false);
+          await checkpoint.store.saveBest({ model: weights, optimizer: new Map(), state }, metrics);
+        }
       }
     }
     this.opts.onEvent?.({ type: 'evaluation', iteration: this.iter, metrics, best: isBest });
