@@ -12,3 +12,4 @@ export * from './balanced-sampler';
 export * from './anchor-generator';
 export * from './weighted-gather';
 export * from './roi-align';
+export * from './multi-scale-roi-align';

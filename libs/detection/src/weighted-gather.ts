@@ -4,7 +4,7 @@
  * Each output row `o` is `Σ_k w[o,k] · F[idx[o,k], :]` where `F` is a feature map `[N, H, W, C]` viewed as
  * `[N·H·W, C]`. The sparse (idx, w) lists are computed on the host from boxes (which are not differentiated),
  * so the op is linear in the features: the forward is a chunked `tf.gather` + weighted sum, the gradient a
- * chunked `tf.unsortedSegmentSum` of `w · dy` (a `tf.customGrad`, so the large gathered intermediates are
+ * chunked scatter-add (`tf.scatterND`, which sums duplicates) of `w · dy` (a `tf.customGrad`, so the large gathered intermediates are
  * never kept for backprop). Several feature maps (pyramid levels) can feed one output, each row from one level.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -65,11 +65,13 @@ function backwardLevel(dyRows: tf.Tensor2D, p: LevelGatherPlan, numSegments: num
   for (let s = 0; s < n; s += step) {
     const e = Math.min(n, s + step);
     const part = tf.tidy(() => {
-      const idx = tf.tensor1d(p.idx.subarray(s * p.k, e * p.k), 'int32');
+      const idx = tf.tensor2d(p.idx.subarray(s * p.k, e * p.k), [(e - s) * p.k, 1], 'int32');
       const w = tf.tensor3d(p.w.subarray(s * p.k, e * p.k), [e - s, p.k, 1]);
       const dy = tf.reshape(tf.slice(dyRows, [s, 0], [e - s, c]), [e - s, 1, c]);
       const contrib = tf.reshape(tf.mul(dy, w), [(e - s) * p.k, c]);
-      return tf.unsortedSegmentSum(contrib, idx, numSegments) as tf.Tensor2D;
+      // ScatterNd sums duplicate indices (= UnsortedSegmentSum) in linear time on every backend; tfjs-cpu's
+      // UnsortedSegmentSum is O(segments × rows).
+      return tf.scatterND(idx, contrib, [numSegments, c]) as tf.Tensor2D;
     });
     if (acc) {
       const next: tf.Tensor2D = tf.add(acc, part);
