@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'fs';
 import * as path from 'path';
+import { registerResdetGradients } from './extra-gradients';
 
 /** Error raised by the runtime (backend choice, gradient registration) with what would fix it. */
 export class RuntimeError extends Error {
@@ -21,11 +22,13 @@ interface SwcCore {
 
 /** True when tfjs-core's gradient functions are registered (e.g. by a bundle that imported them itself). */
 export function gradientsRegistered(): boolean {
-  return PROBE_GRADIENTS.every((k) => tf.getGradient(k) != null);
+  return PROBE_GRADIENTS.every((k) => tf.getGradient(k) != null) && typeof (tf.Tensor.prototype as unknown as Record<string, unknown>).reshape === 'function';
 }
 
 /**
- * Registers tfjs-core's gradient functions (`tf.grad`, `tf.variableGrads` need them for every op on the path).
+ * Registers tfjs-core's gradient functions (`tf.grad`, `tf.variableGrads` need them for every op on the path),
+ * its chained tensor methods (`t.reshape(…)`: some of its gradients call them), and resdet's extra gradients
+ * (see extra-gradients.ts).
  *
  * Why this exists: tfjs-core's CommonJS bundle (`dist/tf-core.node.js`, what `require` loads in Node) ships
  * the ops but not the gradients; those live only in its ES-module files (`dist/register_all_gradients.js` and
@@ -37,6 +40,11 @@ export function gradientsRegistered(): boolean {
  * this function then finds them registered and does nothing. Idempotent; ~0.2 s on first call.
  */
 export function registerGradients(): void {
+  loadTfjsGradients();
+  registerResdetGradients();
+}
+
+function loadTfjsGradients(): void {
   if (gradientsRegistered()) return;
   let swc: SwcCore;
   let coreDir: string;
@@ -46,7 +54,8 @@ export function registerGradients(): void {
   } catch (e) {
     throw new RuntimeError(
       `cannot register tfjs gradients: @swc/core or @tensorflow/tfjs-core not found (${(e as Error).message}); ` +
-        `in a bundle, import '@tensorflow/tfjs-core/dist/register_all_gradients' in the entry point`,
+        `in a bundle, import '@tensorflow/tfjs-core/dist/register_all_gradients' and ` +
+        `'@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops' in the entry point`,
     );
   }
   const loaded = new Map<string, { exports: unknown }>();
@@ -69,6 +78,7 @@ export function registerGradients(): void {
     return module.exports;
   };
   load(path.join(coreDir, 'dist', 'register_all_gradients.js'));
+  load(path.join(coreDir, 'dist', 'public', 'chained_ops', 'register_all_chained_ops.js'));
   if (!gradientsRegistered()) {
     throw new RuntimeError(`loaded ${coreDir}/dist/register_all_gradients.js but gradients are still missing`);
   }
