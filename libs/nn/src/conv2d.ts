@@ -19,6 +19,8 @@ export interface Conv2dOptions {
   bias?: boolean;
   /** Generator for torch's default init (kaiming uniform a=√5); default `new Rng(0)`. */
   rng?: Rng;
+  /** Start from zeros instead of drawing random weights (when a checkpoint will be loaded). */
+  zeroInit?: boolean;
 }
 
 /** Activation fused into the convolution by {@link Conv2d.forward}'s fast path. */
@@ -71,7 +73,9 @@ export class Conv2d extends Module {
     const inPerGroup = inChannels / this.groups;
     const fanIn = inPerGroup * kh * kw;
     // torch draws OIHW; we draw in that order and transpose so a seed gives torch-shaped streams.
-    const oihw = kaimingUniformArray(outChannels * fanIn, fanIn, rng);
+    const oihw = opts.zeroInit
+      ? new Float32Array(outChannels * fanIn)
+      : kaimingUniformArray(outChannels * fanIn, fanIn, rng);
     this.weight = this.registerParameter(
       'weight',
       tf.tidy(() => CONV_WEIGHT_LAYOUT.fromTorch(tf.tensor4d(oihw, [outChannels, inPerGroup, kh, kw]))),
@@ -79,7 +83,9 @@ export class Conv2d extends Module {
     );
     if (opts.bias ?? true) {
       const bound = 1 / Math.sqrt(fanIn);
-      const b = Float32Array.from({ length: outChannels }, () => rng.range(-bound, bound));
+      const b = opts.zeroInit
+        ? new Float32Array(outChannels)
+        : Float32Array.from({ length: outChannels }, () => rng.range(-bound, bound));
       this.bias = this.registerParameter('bias', tf.tensor1d(b));
     }
   }

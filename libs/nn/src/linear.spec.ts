@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { Linear, Rng } from './index';
 import { maxAbsDiff, nnLayerFixture, toHost, toTensor } from './test-fixture';
 
 const fx = nnLayerFixture().linear;
 
-describe('Linear', () => {
+describe.each(['cpu', 'wasm'])('Linear on %s', (backend) => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await tf.setBackend(backend);
   });
 
   it('computes x·Wᵀ + b by hand and keeps torch [out, in] weights', () => {

@@ -8,6 +8,8 @@ export interface LinearOptions {
   bias?: boolean;
   /** Generator for torch's default init (kaiming uniform a=√5, bias U(±1/√in)); default `new Rng(0)`. */
   rng?: Rng;
+  /** Start from zeros instead of drawing random weights (when a checkpoint will be loaded). */
+  zeroInit?: boolean;
 }
 
 /**
@@ -29,11 +31,15 @@ export class Linear extends Module {
   ) {
     super();
     const rng = opts.rng ?? new Rng(0);
-    const w = kaimingUniformArray(outFeatures * inFeatures, inFeatures, rng);
+    const w = opts.zeroInit
+      ? new Float32Array(outFeatures * inFeatures)
+      : kaimingUniformArray(outFeatures * inFeatures, inFeatures, rng);
     this.weight = this.registerParameter('weight', tf.tensor2d(w, [outFeatures, inFeatures]));
     if (opts.bias ?? true) {
       const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-      const b = Float32Array.from({ length: outFeatures }, () => rng.range(-bound, bound));
+      const b = opts.zeroInit
+        ? new Float32Array(outFeatures)
+        : Float32Array.from({ length: outFeatures }, () => rng.range(-bound, bound));
       this.bias = this.registerParameter('bias', tf.tensor1d(b));
     }
   }
@@ -46,7 +52,9 @@ export class Linear extends Module {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const x2 = tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      const y = tf.fused.matMul({ a: x2, b: this.weight as tf.Tensor2D, transposeB: true, bias: this.bias });
+      // Not tf.fused.matMul: tfjs-backend-wasm 4.22's FusedMatMul gives wrong results with transposeB + bias.
+      const xw = tf.matMul(x2, this.weight, false, true);
+      const y = this.bias ? tf.add(xw, this.bias) : xw;
       return tf.reshape(y, [...lead, this.outFeatures]);
     });
   }

@@ -234,9 +234,11 @@ export abstract class Module {
     return { missing, unexpected };
   }
 
-  /** Frees every parameter and buffer in the tree. */
+  /** Frees every parameter and buffer in the tree (recursively through each child's `dispose`, so
+   * subclasses that hold caches can free them by overriding it). */
   dispose(): void {
-    for (const [, s] of this.namedSlots()) s.tensor.dispose();
+    for (const [, s] of this.slots) s.tensor.dispose();
+    for (const [, c] of this.children) c.dispose();
   }
 }
 
