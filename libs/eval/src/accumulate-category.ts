@@ -30,12 +30,14 @@ export interface AccumulateTarget {
 /** Scratch arrays for one accumulate pass, grown on demand. */
 export class AccumulateScratch {
   perm = new Int32Array(0);
+  sel = new Int32Array(0);
   pr = new Float64Array(0);
   rc = new Float64Array(0);
 
   ensure(n: number): void {
     if (this.pr.length < n) {
       this.perm = new Int32Array(n);
+      this.sel = new Int32Array(n);
       this.pr = new Float64Array(n);
       this.rc = new Float64Array(n);
     }
@@ -58,9 +60,13 @@ export function stableOrderByScoreDesc(score: Float64Array, n: number, out?: Int
 /**
  * pycocotools' `accumulate` for one category: for every area range a and maxDet m (with at least one non-ignored
  * gt), concatenates each image's first maxDet detections, sorts them by score (stable), takes cumulative
- * TP/FP (ignored detections are neither but keep their place), recall `tp / npig`, precision
- * `tp / (tp + fp + eps)`, makes precision monotone from the right, and samples it at the recall thresholds with
- * `searchsorted(side='left')` (0 past the end). Recall is the last recall value, or 0 with no detections.
+ * TP/FP (ignored detections are neither), recall `tp / npig`, precision `tp / (tp + fp + eps)`, makes precision
+ * monotone from the right, and samples it at the recall thresholds with `searchsorted(side='left')` (0 past the
+ * end). Recall is the last recall value, or 0 with no detections.
+ *
+ * Ignored detections are skipped rather than kept as repeated points: a repeated point has the rc and pr of the
+ * point before it (or 0 and 0 before any counted detection), so it changes neither the right-to-left maximum nor
+ * which value `searchsorted` picks, and the numbers are bit-identical to pycocotools'.
  */
 export function accumulateCategory(
   c: CategoryDetections,
@@ -79,32 +85,48 @@ export function accumulateCategory(
   const N = c.n;
   s.ensure(N);
   const perm = stableOrderByScoreDesc(c.score, N, s.perm);
+  const sel = s.sel;
   const pr = s.pr;
   const rc = s.rc;
-  for (let a = 0; a < A; a++) {
-    const npig = c.npig[a];
-    if (npig === 0) continue;
-    for (let m = 0; m < M; m++) {
-      const maxDet = maxDets[m];
+  const flags = c.flags;
+  let prevLen = -1;
+  for (let m = 0; m < M; m++) {
+    // detections kept at this maxDet, in global score order
+    const maxDet = maxDets[m];
+    let len = 0;
+    for (let j = 0; j < N; j++) {
+      const q = perm[j];
+      if (c.rank[q] < maxDet) sel[len++] = q;
+    }
+    const same = len === prevLen; // a subset of the previous selection with the same size is the same selection
+    prevLen = len;
+    for (let a = 0; a < A; a++) {
+      const npig = c.npig[a];
+      if (npig === 0) continue;
       for (let t = 0; t < T; t++) {
-        const flags = c.flags;
+        const ri = ((t * K + k) * A + a) * M + m;
+        if (same) {
+          recall[ri] = recall[ri - 1];
+          for (let r = 0; r < R; r++) {
+            const pi = (((t * R + r) * K + k) * A + a) * M + m;
+            precision[pi] = precision[pi - 1];
+          }
+          continue;
+        }
         const fbase = (a * T + t) * N;
         let tp = 0;
         let fp = 0;
         let nd = 0;
-        for (let j = 0; j < N; j++) {
-          const q = perm[j];
-          if (c.rank[q] >= maxDet) continue;
-          const f = flags[fbase + q];
-          if (!(f & FLAG_IGNORED)) {
-            if (f & FLAG_MATCHED) tp++;
-            else fp++;
-          }
+        for (let j = 0; j < len; j++) {
+          const f = flags[fbase + sel[j]];
+          if (f & FLAG_IGNORED) continue;
+          if (f & FLAG_MATCHED) tp++;
+          else fp++;
           rc[nd] = tp / npig;
           pr[nd] = tp / (fp + tp + EPS);
           nd++;
         }
-        recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
+        recall[ri] = nd ? rc[nd - 1] : 0;
         for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
         // searchsorted(rc, recThrs, side='left'): first i with rc[i] >= thr; past the end stays 0
         let i = 0;

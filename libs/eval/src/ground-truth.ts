@@ -1,5 +1,6 @@
 import { AnnotationTable, allocTable } from './annotation-table';
 import { EvalError } from './eval-error';
+import { showValue } from './load-results';
 
 /** A validated COCO ground truth: the image and category ids in file order, and the annotations as a table. */
 export interface GroundTruth {
@@ -51,14 +52,14 @@ export function loadGroundTruth(data: unknown, source = 'ground truth'): GroundT
     if (a === null || typeof a !== 'object') throw new EvalError(`${at} is not an object`);
     for (const f of ['id', 'image_id', 'category_id', 'area'] as const) {
       if (a[f] === undefined) throw new EvalError(`${at}.${f} is missing`);
-      if (!isNum(a[f])) throw new EvalError(`${at}.${f} is ${JSON.stringify(a[f])}, must be a finite number`);
+      if (!isNum(a[f])) throw new EvalError(`${at}.${f} is ${showValue(a[f])}, must be a finite number`);
     }
     const bb = a.bbox;
     if (!Array.isArray(bb) || bb.length !== 4) {
       throw new EvalError(`${at}.bbox is ${JSON.stringify(bb)}, must be [x, y, w, h]`);
     }
     for (let j = 0; j < 4; j++) {
-      if (!isNum(bb[j])) throw new EvalError(`${at}.bbox[${j}] is ${JSON.stringify(bb[j])}, must be a finite number`);
+      if (!isNum(bb[j])) throw new EvalError(`${at}.bbox[${j}] is ${showValue(bb[j])}, must be a finite number`);
       t.box[r * 4 + j] = bb[j];
     }
     t.id[r] = a.id as number;

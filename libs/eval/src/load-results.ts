@@ -10,6 +10,11 @@ export interface LoadedResults {
 const FIELDS = ['image_id', 'category_id', 'score'] as const;
 const BBOX_NAMES = ['x', 'y', 'width', 'height'];
 
+/** A value as it should appear in a message: numbers as JS prints them (NaN, Infinity), the rest as JSON. */
+export function showValue(v: unknown): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v);
+}
+
 /**
  * Loads a COCO results list (`[{image_id, category_id, bbox: [x, y, w, h], score}, …]`) as `loadRes` does for
  * bbox results: `area = w * h`, `id = position + 1`, `iscrowd = 0`. Unlike `loadRes` it validates each record
@@ -42,7 +47,7 @@ export function loadResults(data: unknown, gtImageIds: ReadonlySet<number>, sour
       const v = a[f];
       if (v === undefined) throw new EvalError(`${where}: [${r}].${f} is missing`);
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new EvalError(`${where}: [${r}].${f} is ${JSON.stringify(v)}, must be a finite number`);
+        throw new EvalError(`${where}: [${r}].${f} is ${showValue(v)}, must be a finite number`);
       }
     }
     const bb = a.bbox;
@@ -53,7 +58,7 @@ export function loadResults(data: unknown, gtImageIds: ReadonlySet<number>, sour
     for (let j = 0; j < 4; j++) {
       const v = bb[j];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new EvalError(`${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${JSON.stringify(v)}, must be a finite number`);
+        throw new EvalError(`${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${showValue(v)}, must be a finite number`);
       }
       if (j >= 2 && v < 0) {
         throw new EvalError(`${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${v}, must be >= 0 (bbox is [x, y, w, h], not [x1, y1, x2, y2])`);
