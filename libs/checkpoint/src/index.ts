@@ -21,3 +21,4 @@ export * from './find-state-dict';
 export * from './read-state-dict';
 export * from './torchvision-keys';
 export * from './load-report';
+export * from './weights-table';
