@@ -57,6 +57,6 @@ describe('resdet extra gradients', () => {
     expect(g.slice(1)).toEqual([1, -1]);
     const boxes = tf.tensor2d([[0, 0, 1, 1], [0, 0, 1, 1.1]]);
     const s = tf.tensor1d([0.9, 0.8]);
-    expect(gradOf((v) => tf.gather(v, tf.image.nonMaxSuppression(boxes, v, 2, 0.5)), s)).toEqual([1, 0]);
+    expect(gradOf((v) => tf.gather(v, tf.image.nonMaxSuppression(boxes, v as tf.Tensor1D, 2, 0.5)), s)).toEqual([1, 0]);
   });
 });

@@ -32,7 +32,7 @@ function filterGrad(c: Case, seed: number): () => tf.Tensor {
       strides: c.strides,
       pad: c.pad,
       dataFormat: 'NHWC',
-      dimRoundingMode: c.rounding,
+      ...(c.rounding ? { dimRoundingMode: c.rounding } : {}),
       filterShape: [...c.f, c.x[3], c.co],
     }) as tf.Tensor;
   };

@@ -2,7 +2,6 @@ import {
   backend_util,
   Conv2DBackpropFilter,
   Conv2DBackpropFilterAttrs,
-  Conv2DBackpropFilterInputs,
   KernelConfig,
   KernelFunc,
   TensorInfo,
@@ -96,7 +95,7 @@ export function conv2dFilterGradient(
 
 /** `Conv2DBackpropFilter` for wasm (tfjs-backend-wasm 4.22 has none). NHWC only; dilation 1 (tfjs's attrs). */
 export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as unknown as Conv2DBackpropFilterInputs;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') {
     throw new KernelError(`Conv2DBackpropFilter (wasm): dataFormat must be NHWC, got ${dataFormat}`);

@@ -2,12 +2,11 @@ import {
   backend_util,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropFilterAttrs,
-  DepthwiseConv2dNativeBackpropFilterInputs,
   DepthwiseConv2dNativeBackpropInput,
   DepthwiseConv2dNativeBackpropInputAttrs,
-  DepthwiseConv2dNativeBackpropInputInputs,
   KernelConfig,
   KernelFunc,
+  TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
 import { heapF32, KernelError, WasmBackendLike } from './wasm-ops';
@@ -62,7 +61,7 @@ function depthwiseInfo(
  * x NHWC float32, dy NHWC `[b, oh, ow, c·m]`; returns `[fh, fw, c, m]` float32.
  */
 export const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as unknown as DepthwiseConv2dNativeBackpropFilterInputs;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new KernelError(`DepthwiseConv2dNativeBackpropFilter (wasm): float32 only, got ${x.dtype}, ${dy.dtype}`);
@@ -92,7 +91,7 @@ export const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs
  * dy NHWC `[b, oh, ow, c·m]`, filter `[fh, fw, c, m]`; returns `inputShape` (NHWC) float32.
  */
 export const depthwiseBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { dy, filter } = inputs as unknown as DepthwiseConv2dNativeBackpropInputInputs;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const a = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') {
     throw new KernelError(`DepthwiseConv2dNativeBackpropInput (wasm): float32 only, got ${dy.dtype}, ${filter.dtype}`);

@@ -4,7 +4,6 @@ import {
   TensorInfo,
   UnsortedSegmentSum,
   UnsortedSegmentSumAttrs,
-  UnsortedSegmentSumInputs,
   util,
 } from '@tensorflow/tfjs-core';
 import { KernelError, WasmBackendLike } from './wasm-ops';
@@ -54,7 +53,7 @@ export function unsortedSegmentSumHeap(
 
 /** `UnsortedSegmentSum` for wasm (tfjs-backend-wasm 4.22 has none). */
 export const unsortedSegmentSumWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, segmentIds } = inputs as unknown as UnsortedSegmentSumInputs;
+  const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const { numSegments } = attrs as unknown as UnsortedSegmentSumAttrs;
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
     throw new KernelError(`UnsortedSegmentSum (wasm): x must be float32 or int32, got ${x.dtype}`);
