@@ -13,3 +13,4 @@ export * from './anchor-generator';
 export * from './weighted-gather';
 export * from './roi-align';
 export * from './multi-scale-roi-align';
+export * from './transform';
