@@ -21,3 +21,5 @@ export * from './pr-curve-svg';
 export * from './pr-curves';
 export * from './report';
 export * from './write-pr-pngs';
+export * from './voc-ap';
+export * from './voc-eval';
