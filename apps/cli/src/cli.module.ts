@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DoctorCommand } from './commands/doctor.command';
+import { ClassifyCommand } from './commands/classify.command';
 import { EvalCommand } from './commands/eval.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand, EvalCommand],
+  providers: [DoctorCommand, ClassifyCommand, EvalCommand],
 })
 export class CliModule {}

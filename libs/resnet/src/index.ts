@@ -10,3 +10,4 @@ export * from './bottleneck';
 export * from './downsample';
 export * from './resnet';
 export * from './builders';
+export * from './classify-preprocess';
