@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { DoctorCommand } from './commands/doctor.command';
 import { ClassifyCommand } from './commands/classify.command';
 import { EvalCommand } from './commands/eval.command';
+import { DatasetCommand } from './commands/dataset.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand, ClassifyCommand, EvalCommand],
+  providers: [DoctorCommand, ClassifyCommand, EvalCommand, ...DatasetCommand.registerWithSubCommands()],
 })
 export class CliModule {}
