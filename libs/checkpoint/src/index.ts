@@ -22,3 +22,5 @@ export * from './read-state-dict';
 export * from './torchvision-keys';
 export * from './load-report';
 export * from './weights-table';
+export * from './resdet-checkpoint';
+export * from './load-weights';
