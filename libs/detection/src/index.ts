@@ -14,3 +14,4 @@ export * from './weighted-gather';
 export * from './roi-align';
 export * from './multi-scale-roi-align';
 export * from './transform';
+export * from './postprocess';
