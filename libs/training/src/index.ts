@@ -14,5 +14,8 @@ export * from './loss-history';
 export * from './checkpoint-store';
 export * from './trainer-ports';
 export * from './trainer';
+export * from './epoch-batch-stream';
+export * from './training.config';
+export * from './abort-on-signals';
 export * from './line-chart-svg';
 export * from './loss-curve';

@@ -173,6 +173,8 @@ export class Trainer<B> {
     let savedAt = -1;
     let evaluatedAt = this.evaluations.length ? this.evaluations[this.evaluations.length - 1].iteration : -1;
     while (this.iter < maxIterations) {
+      // Let signal handlers and timers run even when every await in a step resolves synchronously.
+      await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) {
         if (checkpoint && savedAt !== this.iter) await this.save('interrupt');
         return this.finish('aborted');
