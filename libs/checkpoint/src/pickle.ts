@@ -102,13 +102,14 @@ export function unpickle(input: PickleInput, opts: UnpickleOptions): unknown {
     if (m === undefined) return fail('MARK expected');
     return stack.splice(m);
   };
-  const resolveGlobal = (module: string, name: string): unknown => {
+  const resolveGlobal = (module: string, name: string, at: number): unknown => {
     const q = `${module}.${name}`;
     const g = opts.globals.get(q);
     if (g) return g;
     if (opts.unknownGlobals === 'opaque') return new OpaqueGlobal(module, name);
     return fail(
       `global ${q} is not allowed (only tensor/state-dict globals are loaded; nothing is executed)`,
+      at,
     );
   };
   const call = (fn: unknown, args: unknown[], op: string): unknown => {
@@ -321,7 +322,7 @@ export function unpickle(input: PickleInput, opts: UnpickleOptions): unknown {
         // GLOBAL "module\nname\n"
         const module = input.line();
         const name = input.line();
-        stack.push(resolveGlobal(module, name));
+        stack.push(resolveGlobal(module, name, at));
         break;
       }
       case 0x93: {
@@ -330,7 +331,7 @@ export function unpickle(input: PickleInput, opts: UnpickleOptions): unknown {
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string')
           fail('STACK_GLOBAL needs two strings', at);
-        stack.push(resolveGlobal(module as string, name as string));
+        stack.push(resolveGlobal(module as string, name as string, at));
         break;
       }
       case 0x52: {
