@@ -15,3 +15,4 @@ export * from './roi-align';
 export * from './multi-scale-roi-align';
 export * from './transform';
 export * from './postprocess';
+export * from './roi-pool';
