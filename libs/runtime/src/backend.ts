@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerGradients } from './gradients';
+import { registerResdetKernels } from './kernels/register';
+import { probeWebGpu, WebGpuProbe } from './webgpu';
 
 /** Backends resdet knows, in the order they are preferred when none is forced. */
 export const BACKEND_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -26,9 +29,7 @@ export class BackendError extends Error {
 export function parseBackendName(name: string): BackendName {
   const b = ALIASES[name.trim().toLowerCase()];
   if (!b) {
-    throw new BackendError(
-      `unknown backend "${name}"; valid: ${Object.keys(ALIASES).join(', ')}`,
-    );
+    throw new BackendError(`unknown backend "${name}"; valid: ${Object.keys(ALIASES).join(', ')}`);
   }
   return b;
 }
@@ -38,70 +39,125 @@ export interface RuntimeOptions {
   backend?: string;
   /** Called once with the chosen backend (the CLI logs it to stderr). */
   log?: (msg: string) => void;
+  /**
+   * Environment for the GPU set-up (Dawn's EGL/Vulkan variables are read and set here); the CLI passes
+   * `process.env`. Libraries never read process.env themselves.
+   */
+  env?: Record<string, string | undefined>;
+  /** Test-only: let a forced `webgpu` use the software adapter (Mesa llvmpipe through OpenGL ES). */
+  webgpuSoftware?: boolean;
 }
 
-type Loader = () => Promise<boolean>;
-
-/**
- * Loaders try to make one backend available. Optional accelerators are loaded with a dynamic
- * `require` hidden from bundlers: they are never dependencies of resdet (their installs download
- * libtensorflow, which fails offline).
- */
-const dynamicRequire = (id: string): unknown =>
+/** A `require` of a computed id: bundlers leave it alone, and a missing optional package is just absent. */
+const optionalRequire = (id: string): unknown =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (0, eval)('require')(id);
+  require(id);
 
-async function tryRequire(id: string): Promise<boolean> {
+/** Loads an optional package; returns why it failed (undefined when loaded). */
+function tryRequire(id: string): string | undefined {
   try {
-    dynamicRequire(id);
-    return true;
-  } catch {
-    return false;
+    optionalRequire(id);
+    return undefined;
+  } catch (e) {
+    return `${id}: ${(e as Error).message.split('\n')[0]}`;
   }
 }
 
-const LOADERS: Record<BackendName, Loader> = {
-  'tensorflow-gpu': () => tryRequire('@tensorflow/tfjs-node-gpu'),
-  tensorflow: () => tryRequire('@tensorflow/tfjs-node'),
-  webgpu: async () => {
-    // The GPU issue replaces this with a Dawn adapter probe; until then webgpu is only used when forced.
-    return false;
-  },
-  wasm: async () => {
-    await import('@tensorflow/tfjs-backend-wasm');
-    return true;
-  },
-  cpu: async () => {
-    await import('@tensorflow/tfjs-backend-cpu');
-    return true;
-  },
+/** Result of trying to load one backend: a detail for the log line, or why it is unavailable. */
+type Loaded = { detail: string } | { problem: string };
+
+const required = (id: string): Loaded => {
+  const problem = tryRequire(id);
+  return problem ? { problem } : { detail: '' };
 };
 
+/**
+ * Makes tfjs-backend-webgpu run on Dawn's adapter. tfjs asks `navigator.gpu.requestAdapter()` itself when the
+ * backend starts, so `navigator.gpu` is set (wrapped for the software adapter, which needs the compatibility
+ * feature level) before the package is loaded.
+ */
+function installWebGpu(probe: WebGpuProbe & { gpu: NonNullable<WebGpuProbe['gpu']> }, software: boolean): string | undefined {
+  const gpu = probe.gpu;
+  const nav = software
+    ? { gpu: { ...gpu, requestAdapter: (o?: object) => gpu.requestAdapter({ ...o, featureLevel: 'compatibility' }) } }
+    : { gpu };
+  Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+  return tryRequire('@tensorflow/tfjs-backend-webgpu');
+}
+
+async function load(name: BackendName, opts: RuntimeOptions, forced: boolean): Promise<Loaded> {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return required('@tensorflow/tfjs-node-gpu');
+    case 'tensorflow':
+      return required('@tensorflow/tfjs-node');
+    case 'webgpu': {
+      const env = opts.env ?? {};
+      let probe = await probeWebGpu({ env });
+      let software = false;
+      // A software adapter is only used when webgpu is forced and the caller allows it (tests).
+      if ((!probe.adapter || probe.adapter.software) && forced && opts.webgpuSoftware) {
+        probe = await probeWebGpu({ env, software: true });
+        software = true;
+      }
+      if (!probe.gpu || !probe.adapter || (probe.adapter.software && !software)) {
+        return { problem: `webgpu: ${probe.problem ?? 'no adapter'}` };
+      }
+      const problem = installWebGpu({ ...probe, gpu: probe.gpu }, software);
+      if (problem) return { problem };
+      const a = probe.adapter;
+      return { detail: ` (${[a.description, a.device, a.vendor].filter(Boolean).join(', ')}${a.software ? '; software' : ''})` };
+    }
+    case 'wasm':
+      await import('@tensorflow/tfjs-backend-wasm');
+      return { detail: '' };
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return { detail: '' };
+  }
+}
+
+/**
+ * The chosen backend, per process. This cache is the one deliberate piece of module state in the libs: tfjs's
+ * backend is itself process-global (one engine per process), so the choice is made once and every later call
+ * — from any lib or command — gets the same answer instead of switching backends under live tensors.
+ */
 let initialised: Promise<BackendName> | undefined;
 
 /**
- * Chooses and initialises the tensor backend once per process. Later calls return the same choice
- * (a backend is never switched per call). Order: tfjs-node-gpu > webgpu > tfjs-node > wasm > cpu.
+ * Chooses and initialises the tensor backend once per process, registers tfjs-core's gradients and resdet's
+ * kernels, and logs the choice once. Later calls return the same choice (a backend is never switched per call).
+ * Order: tfjs-node-gpu > webgpu (a real GPU adapter) > tfjs-node > wasm > cpu.
  */
 export function initRuntime(opts: RuntimeOptions = {}): Promise<BackendName> {
-  initialised ??= chooseBackend(opts);
+  initialised ??= chooseBackend(opts).catch((e: unknown) => {
+    initialised = undefined; // a failed choice (e.g. a forced backend that is missing) may be retried
+    throw e;
+  });
   return initialised;
 }
 
 async function chooseBackend(opts: RuntimeOptions): Promise<BackendName> {
   const forced = opts.backend ? parseBackendName(opts.backend) : undefined;
   const candidates = forced ? [forced] : [...BACKEND_ORDER];
+  registerGradients();
+  registerResdetKernels();
+  const problems: string[] = [];
   for (const name of candidates) {
-    if (!(await LOADERS[name]())) continue;
+    const loaded = await load(name, opts, forced !== undefined);
+    if ('problem' in loaded) {
+      problems.push(loaded.problem);
+      continue;
+    }
     if (await tf.setBackend(name)) {
       await tf.ready();
-      opts.log?.(`resdet: tensor backend ${name}`);
+      opts.log?.(`resdet: tensor backend ${name}${loaded.detail}`);
       return name;
     }
+    problems.push(`${name}: tfjs could not initialise it`);
   }
   throw new BackendError(
-    forced
-      ? `backend "${forced}" is not available (is its package installed?)`
-      : 'no tensor backend could be initialised',
+    `${forced ? `backend "${forced}" is not available` : 'no tensor backend could be initialised'}: ` +
+      `${problems.join('; ')} (run \`npm run cli -- doctor\` to see what to install)`,
   );
 }

@@ -1,5 +1,12 @@
 /**
- * @resdet/runtime — the tensor engine: which tfjs backend runs (and its order of preference), and the
- * kernels resdet registers where a backend lacks them. It owns no model code.
+ * @resdet/runtime — the tensor engine: which tfjs backend runs (and its order of preference), the gradients
+ * and kernels resdet registers where tfjs lacks them (wasm's Conv2DBackpropFilter, UnsortedSegmentSum, …),
+ * and the WebGPU (Dawn) adapter set-up. It owns no model code.
  */
 export * from './backend';
+export { gradientsRegistered, registerGradients, RuntimeError } from './gradients';
+export { registerResdetGradients, RESDET_GRADIENTS } from './extra-gradients';
+export { registerResdetKernels, RESDET_WASM_KERNELS } from './kernels/register';
+export { conv2dFilterGradient, IM2COL_BLOCK_ELEMENTS } from './kernels/conv2d-backprop-filter';
+export { KernelError } from './kernels/wasm-ops';
+export * from './webgpu';

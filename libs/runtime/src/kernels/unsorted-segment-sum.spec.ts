@@ -35,7 +35,7 @@ describe('UnsortedSegmentSum on wasm (scatter-add)', () => {
       const ids = Int32Array.from(seededFloats(n, s + 5), (v) => Math.floor(v * (numSegments + 1)));
       const xv = seededFloats(n * rest[0] * rest[1], s + 6);
       const run = (): tf.Tensor =>
-        tf.unsortedSegmentSum(tf.tensor(xv, [...idShape, ...rest]), tf.tensor(ids, idShape, 'int32') as tf.Tensor1D, numSegments);
+        tf.unsortedSegmentSum(tf.tensor(xv, [...idShape, ...rest]), tf.tensor(ids, idShape as [number], 'int32'), numSegments);
       const [wasm] = await onBackends(['wasm'], run);
       if (idShape.length === 1) {
         const [cpu] = await onBackends(['cpu'], run);
