@@ -101,7 +101,8 @@ export function roiPool(features: tf.Tensor4D, rois: Float32Array, o: RoiPoolOpt
   const size = features.size;
   const idx = Int32Array.from(arg, (i) => (i < 0 ? size : i)); // empty bins read an appended zero
   const outShape: [number, number, number, number] = [rois.length / 5, ph, pw, shape[3]];
-  const op = tf.customGrad((x: tf.Tensor, _save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor;
     const value = tf.tidy(() =>
       tf.reshape(tf.gather(tf.concat([tf.reshape(x, [-1]), tf.zeros([1])]), tf.tensor1d(idx, 'int32')), outShape),
     );
