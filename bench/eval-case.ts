@@ -18,9 +18,9 @@ function rng(seed: number): () => number {
 }
 
 const COCO_IDS = [
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34,
-  35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
-  64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90,
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33,
+  34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61,
+  62, 63, 64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90,
 ];
 
 export interface EvalCase {
@@ -42,17 +42,27 @@ export function makeEvalCase(seed = 2017, numImages = 5000, dtPerImage = 90): Ev
   let annId = 1;
   for (let i = 0; i < numImages; i++) {
     const imageId = 100000 + i * 7;
-    const W = 640, H = 480;
+    const W = 640,
+      H = 480;
     gt.images.push({ id: imageId, width: W, height: H, file_name: `${imageId}.jpg` });
     const n = Math.floor(u() * 16.2); // mean ~7.6
     const boxes: { c: number; b: number[] }[] = [];
     for (let j = 0; j < n; j++) {
       const c = COCO_IDS[Math.floor(Math.pow(u(), 1.5) * COCO_IDS.length)];
       const s = Math.exp(Math.log(8) + u() * (Math.log(400) - Math.log(8)));
-      const w = r2(s * (0.5 + u())), h = r2(s * (0.5 + u()));
-      const x = r2(u() * Math.max(1, W - w)), y = r2(u() * Math.max(1, H - h));
+      const w = r2(s * (0.5 + u())),
+        h = r2(s * (0.5 + u()));
+      const x = r2(u() * Math.max(1, W - w)),
+        y = r2(u() * Math.max(1, H - h));
       const crowd = u() < 0.01 ? 1 : 0;
-      gt.annotations.push({ id: annId++, image_id: imageId, category_id: c, bbox: [x, y, w, h], area: r2(w * h * 0.7), iscrowd: crowd });
+      gt.annotations.push({
+        id: annId++,
+        image_id: imageId,
+        category_id: c,
+        bbox: [x, y, w, h],
+        area: r2(w * h * 0.7),
+        iscrowd: crowd,
+      });
       boxes.push({ c, b: [x, y, w, h] });
     }
     let made = 0;
@@ -74,7 +84,8 @@ export function makeEvalCase(seed = 2017, numImages = 5000, dtPerImage = 90): Ev
     const target = dtPerImage - 5 + Math.floor(u() * 11);
     for (; made < target; made++) {
       const s = 8 + u() * 300;
-      const w = r2(s * (0.5 + u())), h = r2(s * (0.5 + u()));
+      const w = r2(s * (0.5 + u())),
+        h = r2(s * (0.5 + u()));
       dt.push({
         image_id: imageId,
         category_id: COCO_IDS[Math.floor(Math.pow(u(), 1.5) * COCO_IDS.length)],

@@ -41,21 +41,33 @@ const runs: number[] = [];
 let out = '';
 for (let i = 0; i < 3; i++) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--gt', gtFile, '--dt', dtFile], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--gt', gtFile, '--dt', dtFile],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   if (r.status !== 0) throw new Error(`eval exited ${r.status}: ${r.stderr}`);
   out = r.stdout;
 }
 console.log(out.split('\n').slice(0, 12).join('\n'));
-console.log(`whole process (spawned CLI eval): ${runs.map((x) => (x / 1000).toFixed(2)).join(' s, ')} s  (best ${(Math.min(...runs) / 1000).toFixed(2)} s)`);
+console.log(
+  `whole process (spawned CLI eval): ${runs.map((x) => (x / 1000).toFixed(2)).join(' s, ')} s  (best ${(Math.min(...runs) / 1000).toFixed(2)} s)`,
+);
 
-const empty = spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'], { cwd: root });
+const empty = spawnSync(
+  process.execPath,
+  ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'],
+  { cwd: root },
+);
 void empty;
 ms();
-spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'], { cwd: root });
+spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'], {
+  cwd: root,
+});
 console.log(`CLI start-up alone (eval --help): ${(ms() / 1000).toFixed(2)} s`);
 
 ms();
@@ -64,5 +76,9 @@ const dtJson = JSON.parse(readFileSync(dtFile, 'utf8'));
 const parse = ms();
 const res = evaluateCoco(gtJson, dtJson);
 const evalMs = ms();
-console.log(`in-process: read+JSON.parse ${parse.toFixed(0)} ms, evaluateCoco ${evalMs.toFixed(0)} ms (AP ${res.stats[0].toFixed(4)})`);
-console.log(`memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB in this (generating) process`);
+console.log(
+  `in-process: read+JSON.parse ${parse.toFixed(0)} ms, evaluateCoco ${evalMs.toFixed(0)} ms (AP ${res.stats[0].toFixed(4)})`,
+);
+console.log(
+  `memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB in this (generating) process`,
+);

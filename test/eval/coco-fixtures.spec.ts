@@ -9,11 +9,19 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'coco-eval');
 const TOL = 1e-9;
 
-const read = (name: string, file: string): any => JSON.parse(readFileSync(path.join(FIXTURES, name, file), 'utf8'));
+interface Expected {
+  stats: number[];
+  per_category_ap: Record<string, number>;
+}
+const read = (name: string, file: string): unknown =>
+  JSON.parse(readFileSync(path.join(FIXTURES, name, file), 'utf8'));
 
 describe.each(['small', 'medium', 'edge'])('pycocotools parity: coco-eval/%s', (name) => {
-  const expected = read(name, 'expected.json');
-  const result = evaluateCoco(read(name, 'gt.json'), read(name, 'dt.json'), { gtSource: 'gt.json', dtSource: 'dt.json' });
+  const expected = read(name, 'expected.json') as Expected;
+  const result = evaluateCoco(read(name, 'gt.json'), read(name, 'dt.json'), {
+    gtSource: 'gt.json',
+    dtSource: 'dt.json',
+  });
 
   it('reproduces the 12 summary stats to 1e-9', () => {
     expect(result.stats).toHaveLength(12);

@@ -9,10 +9,14 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FIX = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'coco-eval', 'edge');
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', ...args],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,7 +26,16 @@ describe('eval command', () => {
   it('prints the pycocotools summary, writes --json and --plots', () => {
     const json = path.join(out, 'metrics.json');
     const plots = path.join(out, 'plots');
-    const r = cli('--gt', path.join(FIX, 'gt.json'), '--dt', path.join(FIX, 'dt.json'), '--json', json, '--plots', plots);
+    const r = cli(
+      '--gt',
+      path.join(FIX, 'gt.json'),
+      '--dt',
+      path.join(FIX, 'dt.json'),
+      '--json',
+      json,
+      '--plots',
+      plots,
+    );
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.455');
@@ -30,7 +43,9 @@ describe('eval command', () => {
     const expected = JSON.parse(readFileSync(path.join(FIX, 'expected.json'), 'utf8'));
     const written = JSON.parse(readFileSync(json, 'utf8'));
     expect(Object.keys(written).sort()).toEqual(['per_category', 'stats']);
-    written.stats.forEach((s: number, i: number) => expect(Math.abs(s - expected.stats[i])).toBeLessThanOrEqual(1e-9));
+    written.stats.forEach((s: number, i: number) =>
+      expect(Math.abs(s - expected.stats[i])).toBeLessThanOrEqual(1e-9),
+    );
     expect(Object.keys(written.per_category).sort()).toEqual(['1', '2', '3', '7']);
     for (const [id, ap] of Object.entries(written.per_category)) {
       expect(Math.abs((ap as number) - expected.per_category_ap[id])).toBeLessThanOrEqual(1e-9);

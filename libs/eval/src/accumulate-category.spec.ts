@@ -1,4 +1,9 @@
-import { AccumulateScratch, accumulateCategory, CategoryDetections, stableOrderByScoreDesc } from './accumulate-category';
+import {
+  AccumulateScratch,
+  accumulateCategory,
+  CategoryDetections,
+  stableOrderByScoreDesc,
+} from './accumulate-category';
 import { FLAG_IGNORED, FLAG_MATCHED } from './match-image';
 
 /**
@@ -79,6 +84,8 @@ describe('accumulateCategory', () => {
   });
 
   it('orders by descending score, ties in input order', () => {
-    expect(Array.from(stableOrderByScoreDesc(Float64Array.from([0.5, 0.9, 0.5, 0.9, 0.1]), 5))).toEqual([1, 3, 0, 2, 4]);
+    expect(Array.from(stableOrderByScoreDesc(Float64Array.from([0.5, 0.9, 0.5, 0.9, 0.1]), 5))).toEqual([
+      1, 3, 0, 2, 4,
+    ]);
   });
 });

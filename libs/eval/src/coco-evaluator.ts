@@ -66,7 +66,11 @@ function sortRowsByScore(rows: Int32Array, n: number, score: Float64Array): void
  * @param gt validated ground truth (see `loadGroundTruth`)
  * @param dt detections as `loadResults` produces them (ids 1-based, area w·h)
  */
-export function accumulateCoco(gt: GroundTruth, dt: AnnotationTable, params?: Partial<CocoEvalParams>): CocoAccumulation {
+export function accumulateCoco(
+  gt: GroundTruth,
+  dt: AnnotationTable,
+  params?: Partial<CocoEvalParams>,
+): CocoAccumulation {
   const p0 = resolveCocoParams(params);
   const imgIds = uniqueSorted(p0.imgIds ?? gt.imageIds);
   const catIds = uniqueSorted(p0.catIds ?? gt.categoryIds);
@@ -95,7 +99,18 @@ export function accumulateCoco(gt: GroundTruth, dt: AnnotationTable, params?: Pa
   let gtCrowd = new Uint8Array(16);
   let gtId = new Float64Array(16);
   let dtArea = new Float64Array(16);
-  const inp: ImageMatchInput = { D: 0, G: 0, ious, gtArea, gtCrowd, gtId, dtArea, aMin: 0, aMax: 0, iouThrs: p.iouThrs };
+  const inp: ImageMatchInput = {
+    D: 0,
+    G: 0,
+    ious,
+    gtArea,
+    gtCrowd,
+    gtId,
+    dtArea,
+    aMin: 0,
+    aMax: 0,
+    iouThrs: p.iouThrs,
+  };
 
   for (let k = 0; k < K; k++) {
     let n = 0;

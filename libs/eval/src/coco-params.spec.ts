@@ -21,9 +21,13 @@ describe('resolveCocoParams', () => {
     expect(resolveCocoParams({ maxDets: md }).maxDets).toEqual([1, 10, 100]);
     expect(md).toEqual([100, 1, 10]);
     expect(Object.isFrozen(COCO_EVAL_DEFAULTS)).toBe(true);
-    expect(() => resolveCocoParams({ iouThrs: [0.5, 1.5] })).toThrow('eval params: iouThrs[1] is 1.5, must be in [0, 1]');
+    expect(() => resolveCocoParams({ iouThrs: [0.5, 1.5] })).toThrow(
+      'eval params: iouThrs[1] is 1.5, must be in [0, 1]',
+    );
     expect(() => resolveCocoParams({ maxDets: [0] })).toThrow('maxDets[0] is 0, must be a positive integer');
-    expect(() => resolveCocoParams({ areaRngLbl: ['all'] })).toThrow('areaRng has 4 ranges but areaRngLbl has 1');
+    expect(() => resolveCocoParams({ areaRngLbl: ['all'] })).toThrow(
+      'areaRng has 4 ranges but areaRngLbl has 1',
+    );
     expect(() => resolveCocoParams({ recThrs: [0.5, 0.2] })).toThrow('recThrs must be ascending');
   });
 });

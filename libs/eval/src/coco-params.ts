@@ -53,9 +53,11 @@ export function uniqueSorted(xs: readonly number[]): number[] {
 export function resolveCocoParams(p: Partial<CocoEvalParams> = {}): CocoEvalParams {
   const r: CocoEvalParams = { ...COCO_EVAL_DEFAULTS, ...p };
   const check = (field: string, xs: readonly number[], ok: (x: number) => boolean, what: string): void => {
-    if (!Array.isArray(xs) || xs.length === 0) throw new EvalError(`eval params: ${field} must be a non-empty array`);
+    if (!Array.isArray(xs) || xs.length === 0)
+      throw new EvalError(`eval params: ${field} must be a non-empty array`);
     xs.forEach((x, i) => {
-      if (typeof x !== 'number' || !ok(x)) throw new EvalError(`eval params: ${field}[${i}] is ${x}, must be ${what}`);
+      if (typeof x !== 'number' || !ok(x))
+        throw new EvalError(`eval params: ${field}[${i}] is ${x}, must be ${what}`);
     });
   };
   check('iouThrs', r.iouThrs, (x) => x >= 0 && x <= 1, 'in [0, 1]');
@@ -67,10 +69,12 @@ export function resolveCocoParams(p: Partial<CocoEvalParams> = {}): CocoEvalPara
     );
   }
   r.areaRng.forEach((a, i) => {
-    if (a.length !== 2 || !(a[0] <= a[1])) throw new EvalError(`eval params: areaRng[${i}] is [${a}], must be [min, max]`);
+    if (a.length !== 2 || !(a[0] <= a[1]))
+      throw new EvalError(`eval params: areaRng[${i}] is [${a}], must be [min, max]`);
   });
   for (let i = 1; i < r.recThrs.length; i++) {
-    if (r.recThrs[i] < r.recThrs[i - 1]) throw new EvalError(`eval params: recThrs must be ascending (index ${i})`);
+    if (r.recThrs[i] < r.recThrs[i - 1])
+      throw new EvalError(`eval params: recThrs must be ascending (index ${i})`);
   }
   return { ...r, maxDets: [...r.maxDets].sort((a, b) => a - b) };
 }

@@ -6,7 +6,13 @@ import { evaluateCoco } from './evaluate-coco';
 // areas are w·h unless stated. Stats order: AP AP50 AP75 APs APm APl AR1 AR10 AR100 ARs ARm ARl.
 
 type Box = [number, number, number, number];
-const ann = (id: number, image: number, cat: number, bbox: Box, extra: Partial<CocoAnnotation> = {}): CocoAnnotation => ({
+const ann = (
+  id: number,
+  image: number,
+  cat: number,
+  bbox: Box,
+  extra: Partial<CocoAnnotation> = {},
+): CocoAnnotation => ({
   id,
   image_id: image,
   category_id: cat,
@@ -42,10 +48,18 @@ describe('evaluateCoco: hand-worked corner cases', () => {
     const gt = dataset([1], [1], [ann(1, 1, 1, [0, 0, 50, 50])]); // area 2500: medium
     const r = evaluateCoco(gt, [det(1, 1, [0, 0, 50, 50], 0.9)]);
     close(r.stats, [1, 1, 1, -1, 1, -1, 1, 1, 1, -1, 1, -1]);
-    expect(r.lines[0]).toBe(' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000');
-    expect(r.lines[3]).toBe(' Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = -1.000');
-    expect(r.lines[6]).toBe(' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 1.000');
-    expect(r.lines[1]).toBe(' Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 1.000');
+    expect(r.lines[0]).toBe(
+      ' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 1.000',
+    );
+    expect(r.lines[3]).toBe(
+      ' Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = -1.000',
+    );
+    expect(r.lines[6]).toBe(
+      ' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 1.000',
+    );
+    expect(r.lines[1]).toBe(
+      ' Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = 1.000',
+    );
   });
 
   it('ignores detections inside crowd regions (IoU = intersection / detection area) and lets a crowd match many', () => {
@@ -70,8 +84,14 @@ describe('evaluateCoco: hand-worked corner cases', () => {
     const r = evaluateCoco(gt, [det(1, 1, [0, 0, 50, 50], 0.9), det(1, 2, [0, 0, 50, 50], 0.99)]);
     close([r.stats[0]], [1]); // category 2's detection has no gt to be wrong about: precision -1, not 0
     expect(r.perCategory.map((c) => c.catId)).toEqual([1, 2, 3]);
-    close(r.perCategory.map((c) => c.ap), [1, -1, -1]);
-    close(r.perCategory.map((c) => c.ap50), [1, -1, -1]);
+    close(
+      r.perCategory.map((c) => c.ap),
+      [1, -1, -1],
+    );
+    close(
+      r.perCategory.map((c) => c.ap50),
+      [1, -1, -1],
+    );
   });
 
   it('counts only the first maxDet detections per image (AR1 vs AR10)', () => {
@@ -89,7 +109,11 @@ describe('evaluateCoco: hand-worked corner cases', () => {
     close([at100.stats[0]], [0.01]);
     close([at100.stats[8]], [1]);
     // one more FP ahead of it pushes the TP to 101st: dropped, never matched
-    const at101 = evaluateCoco(gt, [...fps, det(1, 1, [300, 300, 5, 5], 0.6), det(1, 1, [0, 0, 50, 50], 0.5)]);
+    const at101 = evaluateCoco(gt, [
+      ...fps,
+      det(1, 1, [300, 300, 5, 5], 0.6),
+      det(1, 1, [0, 0, 50, 50], 0.5),
+    ]);
     close([at101.stats[0]], [0]);
     close([at101.stats[8]], [0]);
   });
@@ -112,10 +136,14 @@ describe('evaluateCoco: hand-worked corner cases', () => {
   });
 
   it('ignores unmatched detections outside the area range and detections matched to out-of-range gt', () => {
-    const gt = dataset([1], [1], [
-      ann(1, 1, 1, [0, 0, 10, 10]), // area 100: small
-      ann(2, 1, 1, [0, 100, 200, 200]), // area 40000: large
-    ]);
+    const gt = dataset(
+      [1],
+      [1],
+      [
+        ann(1, 1, 1, [0, 0, 10, 10]), // area 100: small
+        ann(2, 1, 1, [0, 100, 200, 200]), // area 40000: large
+      ],
+    );
     const dts = [det(1, 1, [0, 100, 200, 200], 0.9), det(1, 1, [300, 300, 10, 10], 0.8)];
     const r = evaluateCoco(gt, dts);
     // all: TP then FP, npig 2 → precision 1 up to recall .5
@@ -160,8 +188,13 @@ describe('evaluateCoco: hand-worked corner cases', () => {
 
   it('rejects results on unknown images, naming one', () => {
     const gt = dataset([1], [1], [ann(1, 1, 1, [0, 0, 50, 50])]);
-    const run = (): unknown => evaluateCoco(gt, [det(1, 1, [0, 0, 5, 5], 0.9), det(999, 1, [0, 0, 5, 5], 0.9)], { dtSource: 'dt.json' });
+    const run = (): unknown =>
+      evaluateCoco(gt, [det(1, 1, [0, 0, 5, 5], 0.9), det(999, 1, [0, 0, 5, 5], 0.9)], {
+        dtSource: 'dt.json',
+      });
     expect(run).toThrow(EvalError);
-    expect(run).toThrow('results dt.json: 1 result(s) have image ids not in the ground truth, e.g. image_id 999 at [1]');
+    expect(run).toThrow(
+      'results dt.json: 1 result(s) have image ids not in the ground truth, e.g. image_id 999 at [1]',
+    );
   });
 });

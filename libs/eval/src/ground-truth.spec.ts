@@ -23,8 +23,13 @@ describe('loadGroundTruth', () => {
   });
 
   it('names the missing field and annotation', () => {
-    const bad = { ...gt, annotations: [gt.annotations[0], { id: 9, image_id: 5, category_id: 2, bbox: [0, 0, 1, 1] }] };
-    expect(() => loadGroundTruth(bad, 'gt.json')).toThrow('ground truth gt.json: annotations[1].area is missing');
+    const bad = {
+      ...gt,
+      annotations: [gt.annotations[0], { id: 9, image_id: 5, category_id: 2, bbox: [0, 0, 1, 1] }],
+    };
+    expect(() => loadGroundTruth(bad, 'gt.json')).toThrow(
+      'ground truth gt.json: annotations[1].area is missing',
+    );
     expect(() => loadGroundTruth({ images: [] }, 'gt.json')).toThrow('field "annotations" must be an array');
   });
 });

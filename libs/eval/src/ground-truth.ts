@@ -29,11 +29,13 @@ export function loadGroundTruth(data: unknown, source = 'ground truth'): GroundT
   }
   const d = data as Record<string, unknown>;
   for (const f of ['images', 'annotations', 'categories']) {
-    if (!Array.isArray(d[f])) throw new EvalError(`${where}: field "${f}" must be an array, got ${typeof d[f]}`);
+    if (!Array.isArray(d[f]))
+      throw new EvalError(`${where}: field "${f}" must be an array, got ${typeof d[f]}`);
   }
   const images = d.images as Record<string, unknown>[];
   const imageIds = images.map((im, i) => {
-    if (!im || !isNum(im.id)) throw new EvalError(`${where}: images[${i}].id is ${JSON.stringify(im?.id)}, must be a number`);
+    if (!im || !isNum(im.id))
+      throw new EvalError(`${where}: images[${i}].id is ${JSON.stringify(im?.id)}, must be a number`);
     return im.id;
   });
   const categoryNames = new Map<number, string>();
@@ -59,7 +61,8 @@ export function loadGroundTruth(data: unknown, source = 'ground truth'): GroundT
       throw new EvalError(`${at}.bbox is ${JSON.stringify(bb)}, must be [x, y, w, h]`);
     }
     for (let j = 0; j < 4; j++) {
-      if (!isNum(bb[j])) throw new EvalError(`${at}.bbox[${j}] is ${showValue(bb[j])}, must be a finite number`);
+      if (!isNum(bb[j]))
+        throw new EvalError(`${at}.bbox[${j}] is ${showValue(bb[j])}, must be a finite number`);
       t.box[r * 4 + j] = bb[j];
     }
     t.id[r] = a.id as number;

@@ -9,7 +9,8 @@
  * linspace(0.5, 0.95, 10); // pycocotools' iouThrs: [0.5, 0.55, 0.6000000000000001, ...]
  */
 export function linspace(start: number, stop: number, num: number): Float64Array {
-  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
   const out = new Float64Array(num);
   const div = num - 1;
   const delta = stop - start;

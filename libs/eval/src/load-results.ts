@@ -26,14 +26,20 @@ export function showValue(v: unknown): string {
  * @throws EvalError e.g. `results dt.json: [3].bbox[2] (width) is -4, must be >= 0`, or
  *   `results dt.json: 12 results have image ids not in the ground truth, e.g. image_id 999 at [40]`
  */
-export function loadResults(data: unknown, gtImageIds: ReadonlySet<number>, source = 'results'): LoadedResults {
+export function loadResults(
+  data: unknown,
+  gtImageIds: ReadonlySet<number>,
+  source = 'results',
+): LoadedResults {
   const where = `results ${source}`;
   if (!Array.isArray(data)) {
     throw new EvalError(`${where}: expected a JSON array of {image_id, category_id, bbox, score} objects`);
   }
   const warnings: string[] = [];
   if (data.length === 0) {
-    warnings.push(`${where}: the results list is empty; every metric is 0 (or -1 where there is no ground truth)`);
+    warnings.push(
+      `${where}: the results list is empty; every metric is 0 (or -1 where there is no ground truth)`,
+    );
   }
   const t = allocTable(data.length);
   let unknown = 0;
@@ -51,17 +57,22 @@ export function loadResults(data: unknown, gtImageIds: ReadonlySet<number>, sour
       }
     }
     const bb = a.bbox;
-    if (bb === undefined) throw new EvalError(`${where}: [${r}].bbox is missing (only bbox results are supported)`);
+    if (bb === undefined)
+      throw new EvalError(`${where}: [${r}].bbox is missing (only bbox results are supported)`);
     if (!Array.isArray(bb) || bb.length !== 4) {
       throw new EvalError(`${where}: [${r}].bbox is ${JSON.stringify(bb)}, must be [x, y, w, h]`);
     }
     for (let j = 0; j < 4; j++) {
       const v = bb[j];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new EvalError(`${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${showValue(v)}, must be a finite number`);
+        throw new EvalError(
+          `${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${showValue(v)}, must be a finite number`,
+        );
       }
       if (j >= 2 && v < 0) {
-        throw new EvalError(`${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${v}, must be >= 0 (bbox is [x, y, w, h], not [x1, y1, x2, y2])`);
+        throw new EvalError(
+          `${where}: [${r}].bbox[${j}] (${BBOX_NAMES[j]}) is ${v}, must be >= 0 (bbox is [x, y, w, h], not [x1, y1, x2, y2])`,
+        );
       }
       t.box[r * 4 + j] = v;
     }

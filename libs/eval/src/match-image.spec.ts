@@ -1,7 +1,13 @@
 import { FLAG_IGNORED, FLAG_MATCHED, ImageMatchInput, matchImage, MatchScratch } from './match-image';
 
 /** Runs one image with IoUs given as a D×G table and returns flags per threshold. */
-function run(ious: number[][], gt: { area: number; crowd?: number; id?: number }[], dtArea: number[], iouThrs: number[], aRng: [number, number] = [0, 1e10]) {
+function run(
+  ious: number[][],
+  gt: { area: number; crowd?: number; id?: number }[],
+  dtArea: number[],
+  iouThrs: number[],
+  aRng: [number, number] = [0, 1e10],
+) {
   const D = ious.length;
   const G = gt.length;
   const inp: ImageMatchInput = {
@@ -32,7 +38,11 @@ describe('matchImage (evaluateImg)', () => {
 
   it('takes the best free gt, and the threshold decides per IoU level', () => {
     // d0: g0 .55, g1 .8 → g1 at .5; at .75 also g1; at .85 nothing
-    expect(run([[0.55, 0.8]], [{ area: 1 }, { area: 1 }], [1], [0.5, 0.75, 0.85]).flags).toEqual([[M], [M], [0]]);
+    expect(run([[0.55, 0.8]], [{ area: 1 }, { area: 1 }], [1], [0.5, 0.75, 0.85]).flags).toEqual([
+      [M],
+      [M],
+      [0],
+    ]);
   });
 
   it('prefers a non-ignored gt over a better ignored one', () => {

@@ -47,7 +47,8 @@ function pairwiseSum(a: ArrayLike<number>, start: number, n: number): number {
  */
 export function numpySum(a: ArrayLike<number>): number {
   let res = 0;
-  for (let s = 0; s < a.length; s += UFUNC_BUFSIZE) res += pairwiseSum(a, s, Math.min(UFUNC_BUFSIZE, a.length - s));
+  for (let s = 0; s < a.length; s += UFUNC_BUFSIZE)
+    res += pairwiseSum(a, s, Math.min(UFUNC_BUFSIZE, a.length - s));
   return res;
 }
 

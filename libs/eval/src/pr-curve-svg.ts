@@ -16,7 +16,16 @@ export interface PrPlot {
 }
 
 const PALETTE = [
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
 ];
 
 function esc(s: string): string {
@@ -30,13 +39,18 @@ function esc(s: string): string {
 export function prCurveSvg(plot: PrPlot): string {
   const W = plot.width ?? 640;
   const H = plot.height ?? 480;
-  const L = 60, R = 20, T = 40, B = 50;
+  const L = 60,
+    R = 20,
+    T = 40,
+    B = 50;
   const pw = W - L - R;
   const ph = H - T - B;
   const x = (v: number): string => (L + v * pw).toFixed(2);
   const y = (v: number): string => (T + (1 - v / 1.01) * ph).toFixed(2);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   for (let i = 0; i <= 10; i++) {
     const v = i / 10;
@@ -46,8 +60,12 @@ export function prCurveSvg(plot: PrPlot): string {
     parts.push(`<line x1="${x(0)}" y1="${y(v)}" x2="${x(1)}" y2="${y(v)}" stroke="${stroke}"/>`);
     if (major) {
       const lbl = v.toFixed(1);
-      parts.push(`<text x="${x(v)}" y="${(T + ph + 18).toFixed(2)}" font-size="12" text-anchor="middle">${lbl}</text>`);
-      parts.push(`<text x="${L - 8}" y="${(Number(y(v)) + 4).toFixed(2)}" font-size="12" text-anchor="end">${lbl}</text>`);
+      parts.push(
+        `<text x="${x(v)}" y="${(T + ph + 18).toFixed(2)}" font-size="12" text-anchor="middle">${lbl}</text>`,
+      );
+      parts.push(
+        `<text x="${L - 8}" y="${(Number(y(v)) + 4).toFixed(2)}" font-size="12" text-anchor="end">${lbl}</text>`,
+      );
     }
   }
   parts.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#000000"/>`);
@@ -70,7 +88,9 @@ export function prCurveSvg(plot: PrPlot): string {
   plot.series.forEach((s, i) => {
     const c = PALETTE[i % PALETTE.length];
     const yy = ly + i * 16;
-    parts.push(`<line x1="${lx}" y1="${yy - 4}" x2="${lx + 20}" y2="${yy - 4}" stroke="${c}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${lx}" y1="${yy - 4}" x2="${lx + 20}" y2="${yy - 4}" stroke="${c}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${lx + 26}" y="${yy}" font-size="11">${esc(s.label)}</text>`);
   });
   parts.push(`<text x="${W / 2}" y="24" font-size="15" text-anchor="middle">${esc(plot.title)}</text>`);

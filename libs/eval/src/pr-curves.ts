@@ -23,7 +23,8 @@ export function cocoPrPlots(acc: CocoAccumulation, perCategory: readonly Categor
   const a = Math.max(0, p.areaRngLbl.indexOf('all'));
   const m100 = p.maxDets.indexOf(100);
   const m = m100 >= 0 ? m100 : M - 1;
-  const at = (t: number, r: number, k: number): number => acc.precision[(((t * R + r) * K + k) * A + a) * M + m];
+  const at = (t: number, r: number, k: number): number =>
+    acc.precision[(((t * R + r) * K + k) * A + a) * M + m];
   const label = (t: number): string => `IoU=${pyFixed(p.iouThrs[t], 2)}`;
   const out: NamedPrPlot[] = [];
   const meanSeries = [];
@@ -47,7 +48,11 @@ export function cocoPrPlots(acc: CocoAccumulation, perCategory: readonly Categor
   const mAp = meanAp.length ? meanAp.reduce((s, c) => s + c.ap, 0) / meanAp.length : -1;
   out.push({
     file: 'pr-all.png',
-    plot: { title: `P-R curve, all categories (AP ${pyFixed(mAp, 3)})`, recall: p.recThrs, series: meanSeries },
+    plot: {
+      title: `P-R curve, all categories (AP ${pyFixed(mAp, 3)})`,
+      recall: p.recThrs,
+      series: meanSeries,
+    },
   });
   perCategory.forEach((c, k) => {
     if (c.ap <= -1) return;
@@ -59,7 +64,11 @@ export function cocoPrPlots(acc: CocoAccumulation, perCategory: readonly Categor
     }
     out.push({
       file: `pr-${c.catId}-${slug(c.name)}.png`,
-      plot: { title: `P-R curve, ${c.name} (id ${c.catId}, AP ${pyFixed(c.ap, 3)})`, recall: p.recThrs, series },
+      plot: {
+        title: `P-R curve, ${c.name} (id ${c.catId}, AP ${pyFixed(c.ap, 3)})`,
+        recall: p.recThrs,
+        series,
+      },
     });
   });
   return out;

@@ -24,7 +24,9 @@ export function formatApTable(columns: readonly string[], rows: readonly ApTable
   const idW = Math.max(2, ...rows.map((r) => String(r.id).length)) + 1;
   const cell = (v: number): string => (v > -1 ? pyFixed(v, 3) : '-').padStart(8);
   const head = 'class'.padEnd(nameW) + 'id'.padStart(idW) + columns.map((c) => c.padStart(8)).join('');
-  const body = rows.map((r) => r.name.padEnd(nameW) + String(r.id).padStart(idW) + r.values.map(cell).join(''));
+  const body = rows.map(
+    (r) => r.name.padEnd(nameW) + String(r.id).padStart(idW) + r.values.map(cell).join(''),
+  );
   const means = columns.map((_, j) => {
     const v = rows.map((r) => r.values[j]).filter((x) => x > -1);
     return v.length ? numpyMean(v) : -1;
@@ -45,7 +47,10 @@ export function formatCocoCategoryTable(perCategory: readonly CategoryAp[]): str
  * The `--json` document of the `eval` command (ARCHITECTURE.md contract):
  * `{"stats": [12 numbers, pycocotools order], "per_category": {"<catId>": AP@[.5:.95]}}`.
  */
-export function cocoJsonReport(stats: readonly number[], perCategory: readonly CategoryAp[]): {
+export function cocoJsonReport(
+  stats: readonly number[],
+  perCategory: readonly CategoryAp[],
+): {
   stats: number[];
   per_category: Record<string, number>;
 } {

@@ -4,7 +4,18 @@ import { pyFixed } from './py-format';
 
 /** Names of pycocotools' 12 bbox summary numbers, in its order. */
 export const COCO_STAT_NAMES = Object.freeze([
-  'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl',
+  'AP',
+  'AP50',
+  'AP75',
+  'APs',
+  'APm',
+  'APl',
+  'AR1',
+  'AR10',
+  'AR100',
+  'ARs',
+  'ARm',
+  'ARl',
 ]);
 
 /** One summary number and its pycocotools line. */

@@ -59,7 +59,9 @@ describe('evaluateVoc', () => {
   });
 
   it('names a malformed record', () => {
-    expect(() => evaluateVoc(gts, [{ imageId: 'a', label: 'cat', box: [0, 0, 1], score: 1 }])).toThrow(EvalError);
+    expect(() => evaluateVoc(gts, [{ imageId: 'a', label: 'cat', box: [0, 0, 1], score: 1 }])).toThrow(
+      EvalError,
+    );
     expect(() => evaluateVoc(gts, [{ imageId: 'a', label: 'cat', box: [0, 0, 1, 1], score: NaN }])).toThrow(
       'voc detections [0].score is NaN',
     );

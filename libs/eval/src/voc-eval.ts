@@ -49,7 +49,11 @@ export interface VocEvalResult {
 }
 
 function checkBox(box: readonly number[], where: string): void {
-  if (!Array.isArray(box) || box.length !== 4 || box.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+  if (
+    !Array.isArray(box) ||
+    box.length !== 4 ||
+    box.some((v) => typeof v !== 'number' || !Number.isFinite(v))
+  ) {
     throw new EvalError(`${where}.box is ${JSON.stringify(box)}, must be [x1, y1, x2, y2] of finite numbers`);
   }
 }
@@ -75,7 +79,9 @@ export function evaluateVoc(
     }
   });
   const classes = opts.classes ?? Array.from(new Set(gts.map((g) => g.label))).sort();
-  const perClass = classes.map((label) => evaluateClass(label, gts, dets, thr, off, opts.use07Metric ?? false));
+  const perClass = classes.map((label) =>
+    evaluateClass(label, gts, dets, thr, off, opts.use07Metric ?? false),
+  );
   const valid = perClass.filter((c) => c.ap > -1).map((c) => c.ap);
   return { perClass, mAP: valid.length ? numpyMean(valid) : -1 };
 }
@@ -88,7 +94,10 @@ function evaluateClass(
   off: number,
   use07: boolean,
 ): VocClassAp {
-  const byImage = new Map<string | number, { box: readonly number[]; difficult: boolean; taken: boolean }[]>();
+  const byImage = new Map<
+    string | number,
+    { box: readonly number[]; difficult: boolean; taken: boolean }[]
+  >();
   let npos = 0;
   for (const g of gts) {
     if (g.label !== label) continue;
@@ -114,7 +123,8 @@ function evaluateClass(
       const iw = Math.max(Math.min(g[2], bb[2]) - Math.max(g[0], bb[0]) + off, 0);
       const ih = Math.max(Math.min(g[3], bb[3]) - Math.max(g[1], bb[1]) + off, 0);
       const inters = iw * ih;
-      const uni = (bb[2] - bb[0] + off) * (bb[3] - bb[1] + off) + (g[2] - g[0] + off) * (g[3] - g[1] + off) - inters;
+      const uni =
+        (bb[2] - bb[0] + off) * (bb[3] - bb[1] + off) + (g[2] - g[0] + off) * (g[3] - g[1] + off) - inters;
       const ov = inters / uni;
       if (ov > ovmax) {
         ovmax = ov;
@@ -138,5 +148,8 @@ function evaluateClass(
 
 /** The VOC per-class AP table with its mean row (classes without ground truth print "-"). */
 export function formatVocTable(r: VocEvalResult): string {
-  return formatApTable(['AP'], r.perClass.map((c) => ({ name: c.label, id: '', values: [c.ap] })));
+  return formatApTable(
+    ['AP'],
+    r.perClass.map((c) => ({ name: c.label, id: '', values: [c.ap] })),
+  );
 }

@@ -14,7 +14,9 @@ export async function writePrCurvePngs(plots: readonly NamedPrPlot[], dir: strin
   const written: string[] = [];
   for (const { file, plot } of plots) {
     const out = path.join(dir, file);
-    await sharp(Buffer.from(prCurveSvg(plot))).png().toFile(out);
+    await sharp(Buffer.from(prCurveSvg(plot)))
+      .png()
+      .toFile(out);
     written.push(out);
   }
   return written;

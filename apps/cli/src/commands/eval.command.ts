@@ -37,7 +37,10 @@ function readJson(file: string, what: string): unknown {
  * Prints the 12 summary lines and a per-category table on stdout; warnings go to stderr. Imports no tensor
  * library, so start-up stays fast.
  */
-@Command({ name: 'eval', description: 'COCO bbox evaluation of a results file against ground truth (pycocotools-identical)' })
+@Command({
+  name: 'eval',
+  description: 'COCO bbox evaluation of a results file against ground truth (pycocotools-identical)',
+})
 export class EvalCommand extends CommandRunner {
   async run(_args: string[], opts: EvalOptions): Promise<void> {
     try {
@@ -53,7 +56,9 @@ export class EvalCommand extends CommandRunner {
   /** The `--gt/--dt` mode: both files are read and evaluated as they are. */
   private evaluateFiles(opts: EvalOptions): CocoEvalResult {
     if (!opts.gt || !opts.dt) {
-      throw new EvalError('eval: --gt GT.json and --dt DT.json are both required (COCO ground truth and COCO results)');
+      throw new EvalError(
+        'eval: --gt GT.json and --dt DT.json are both required (COCO ground truth and COCO results)',
+      );
     }
     const gt = readJson(opts.gt, 'ground truth');
     const dt = readJson(opts.dt, 'results');
@@ -75,7 +80,10 @@ export class EvalCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--dt <file>', description: 'COCO results JSON: [{image_id, category_id, bbox: [x,y,w,h], score}]' })
+  @Option({
+    flags: '--dt <file>',
+    description: 'COCO results JSON: [{image_id, category_id, bbox: [x,y,w,h], score}]',
+  })
   parseDt(v: string): string {
     return v;
   }
@@ -85,7 +93,10 @@ export class EvalCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--plots <dir>', description: 'write precision-recall curves as PNG files into this folder' })
+  @Option({
+    flags: '--plots <dir>',
+    description: 'write precision-recall curves as PNG files into this folder',
+  })
   parsePlots(v: string): string {
     return v;
   }
