@@ -119,3 +119,30 @@ describe('broken files fail with a message naming the file', () => {
     );
   });
 });
+
+describe('hostile or foreign pickles inside a torch zip', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-evil-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const { zipSync } = jest.requireActual<typeof import('fflate')>('fflate');
+  const write = (name: string, pkl: string) => {
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, zipSync({ 'anything/data.pkl': Buffer.from(pkl, 'latin1') }, { level: 0 }));
+    return file;
+  };
+
+  it('a REDUCE of os.system is never run; the file is reported as holding no state dict', () => {
+    const file = write(
+      'evil.pth',
+      '\x80\x02cposix\nsystem\nq\x00X\x0b\x00\x00\x00touch pwnedq\x01\x85q\x02Rq\x03.',
+    );
+    expect(() => readStateDict(file)).toThrow(
+      new CheckpointError('no state dict found: the file holds a posix.system object', file),
+    );
+    expect(fs.existsSync('pwned')).toBe(false);
+  });
+
+  it('a persistent id that is not a storage (old full-module pickles) is refused by name', () => {
+    const file = write('module.pth', '\x80\x02X\x06\x00\x00\x00module\x85Q.');
+    expect(() => readStateDict(file)).toThrow(/persistent id 'module' is not a tensor storage/);
+  });
+});

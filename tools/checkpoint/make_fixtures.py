@@ -84,6 +84,33 @@ def old_fasterrcnn_names():
     return collections.OrderedDict((n, torch.randn(*s)) for n, s in names)
 
 
+def fasterrcnn_old_keys():
+    """torchvision 0.14 fasterrcnn_resnet50_fpn's keys renamed to the pre-0.13 names (module metadata
+    version 1, as in the published COCO file), each holding a 1-element tensor with its key index.
+    Before saving, the renamed dict is loaded into torchvision's own model, which upgrades it: this proves
+    the old names are the ones torchvision accepts. Returns (old-name dict, today's key list)."""
+    import torchvision
+    from torchvision.models.detection import fasterrcnn_resnet50_fpn
+
+    model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None)
+    new = model.state_dict()
+    meta = new._metadata
+    old = collections.OrderedDict()
+    for i, (k, v) in enumerate(new.items()):
+        k2 = k.replace('rpn.head.conv.0.0.', 'rpn.head.conv.')
+        for block in ('inner_blocks', 'layer_blocks'):
+            for j in range(4):
+                k2 = k2.replace(f'backbone.fpn.{block}.{j}.0.', f'backbone.fpn.{block}.{j}.')
+        old[k2] = torch.full(v.shape, float(i), dtype=v.dtype) if v.dim() == 0 else v.new_full(v.shape, float(i))
+    old._metadata = collections.OrderedDict(
+        (k, dict(m, version=1) if k in ('rpn.head', 'backbone.fpn') else m) for k, m in meta.items()
+    )
+    model.load_state_dict(old)  # torchvision's _load_from_state_dict hooks upgrade the names
+    small = collections.OrderedDict((k, torch.tensor([float(i)])) for i, k in enumerate(old))
+    small._metadata = old._metadata
+    return small, list(new.keys()), torchvision.__version__
+
+
 def values(t):
     t = t.detach().contiguous().reshape(-1)
     if t.dtype in (torch.float16, torch.bfloat16, torch.float32):
@@ -179,6 +206,13 @@ def main():
     write_safetensors(os.path.join(OUT, 'dtypes.safetensors'), st, {'format': 'pt', 'made_by': 'make_fixtures.py'})
     expected['files']['dtypes.safetensors'] = describe(st)
     expected['safetensors_metadata'] = {'format': 'pt', 'made_by': 'make_fixtures.py'}
+    old_sd, new_keys, tv = fasterrcnn_old_keys()
+    torch.save(old_sd, os.path.join(OUT, 'fasterrcnn-old-keys-legacy.pth'), _use_new_zipfile_serialization=False)
+    expected['fasterrcnn_old_keys'] = {
+        '_note': 'fasterrcnn_resnet50_fpn keys (torchvision %s) under pre-0.13 names, 1-element tensors = key index' % tv,
+        'old_keys': list(old_sd.keys()),
+        'new_keys': new_keys,
+    }
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)
         f.write('\n')
