@@ -1,6 +1,9 @@
 import type { Rng } from '@resdet/nn';
 import type { RgbImage } from './image-io';
 
+// Local aliases: used per pixel, and global lookups are slow inside vm contexts (jest).
+const { min, max, round } = Math;
+
 /** Mirrors an RGB HWC image left–right into a new image. */
 export function hflipImage(img: RgbImage): RgbImage {
   const { width: W, height: H, data } = img;
@@ -77,21 +80,21 @@ export function photometricJitter(img: RgbImage, rng: Rng, opts: JitterOptions =
   const n = img.width * img.height;
   for (const op of order) {
     if (op === 0) {
-      for (let i = 0; i < px.length; i++) px[i] = Math.min(255, Math.max(0, px[i] * factors.brightness));
+      for (let i = 0; i < px.length; i++) px[i] = min(255, max(0, px[i] * factors.brightness));
     } else if (op === 1) {
       let mean = 0;
       for (let i = 0; i < n; i++) mean += 0.299 * px[3 * i] + 0.587 * px[3 * i + 1] + 0.114 * px[3 * i + 2];
       mean /= n;
-      for (let i = 0; i < px.length; i++) px[i] = Math.min(255, Math.max(0, (px[i] - mean) * factors.contrast + mean));
+      for (let i = 0; i < px.length; i++) px[i] = min(255, max(0, (px[i] - mean) * factors.contrast + mean));
     } else {
       for (let i = 0; i < n; i++) {
         const g = 0.299 * px[3 * i] + 0.587 * px[3 * i + 1] + 0.114 * px[3 * i + 2];
-        for (let k = 0; k < 3; k++) px[3 * i + k] = Math.min(255, Math.max(0, (px[3 * i + k] - g) * factors.saturation + g));
+        for (let k = 0; k < 3; k++) px[3 * i + k] = min(255, max(0, (px[3 * i + k] - g) * factors.saturation + g));
       }
     }
   }
   const out = new Uint8Array(px.length);
-  for (let i = 0; i < px.length; i++) out[i] = Math.round(px[i]);
+  for (let i = 0; i < px.length; i++) out[i] = round(px[i]);
   return { data: out, width: img.width, height: img.height };
 }
 

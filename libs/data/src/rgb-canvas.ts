@@ -1,6 +1,9 @@
 import type { Rng } from '@resdet/nn';
 import type { RgbImage } from './image-io';
 
+// Local aliases: hot loops below call these per pixel, and global lookups are slow inside vm contexts (jest).
+const { floor, ceil, min, max, round, sin, cos, hypot } = Math;
+
 /** An RGB colour with channels in [0, 255]. */
 export type Rgb = [number, number, number];
 
@@ -30,7 +33,7 @@ export class RgbCanvas {
 
   /** Linear gradient from `c0` to `c1` along `angle` (radians), across the whole canvas. */
   linearGradient(c0: Rgb, c1: Rgb, angle: number): void {
-    const dx = Math.cos(angle), dy = Math.sin(angle);
+    const dx = cos(angle), dy = sin(angle);
     const span = Math.abs(dx) * this.width + Math.abs(dy) * this.height;
     const x0 = dx < 0 ? this.width : 0, y0 = dy < 0 ? this.height : 0;
     for (let y = 0; y < this.height; y++) {
@@ -46,7 +49,7 @@ export class RgbCanvas {
   addWave(amp: number, fx: number, fy: number, phase: number): void {
     for (let y = 0; y < this.height; y++) {
       for (let x = 0; x < this.width; x++) {
-        const v = amp * Math.sin(fx * x + fy * y + phase);
+        const v = amp * sin(fx * x + fy * y + phase);
         const o = (y * this.width + x) * 3;
         this.data[o] += v;
         this.data[o + 1] += v;
@@ -55,15 +58,29 @@ export class RgbCanvas {
     }
   }
 
-  /** Adds N(0, sigma²) noise to every channel of every pixel. */
+  /**
+   * Adds zero-mean noise of standard deviation `sigma` to every channel of every pixel: a triangular
+   * distribution (sum of two uniforms) from a xorshift stream seeded by `rng`, cheap enough for every pixel.
+   */
   addNoise(rng: Rng, sigma: number): void {
-    for (let i = 0; i < this.data.length; i++) this.data[i] += sigma * rng.normal();
+    let x = (floor(rng.uniform() * 4294967296) | 1) >>> 0;
+    const scale = (sigma * Math.sqrt(6)) / 4294967296; // var of (u1 + u2 - 1) is 1/6
+    for (let i = 0; i < this.data.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const a = x >>> 0;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.data[i] += (a + (x >>> 0) - 4294967296) * scale;
+    }
   }
 
   /** Mean colour of the pixels inside `[x1, y1, x2, y2)` (clipped to the canvas). */
   meanColour(x1: number, y1: number, x2: number, y2: number): Rgb {
-    const xa = Math.max(0, Math.floor(x1)), xb = Math.min(this.width, Math.ceil(x2));
-    const ya = Math.max(0, Math.floor(y1)), yb = Math.min(this.height, Math.ceil(y2));
+    const xa = max(0, floor(x1)), xb = min(this.width, ceil(x2));
+    const ya = max(0, floor(y1)), yb = min(this.height, ceil(y2));
     const s: Rgb = [0, 0, 0];
     let n = 0;
     for (let y = ya; y < yb; y++) {
@@ -88,13 +105,13 @@ export class RgbCanvas {
     const n = poly.length / 2;
     let ymin = Infinity, ymax = -Infinity, xmin = Infinity, xmax = -Infinity;
     for (let i = 0; i < n; i++) {
-      xmin = Math.min(xmin, poly[2 * i]);
-      xmax = Math.max(xmax, poly[2 * i]);
-      ymin = Math.min(ymin, poly[2 * i + 1]);
-      ymax = Math.max(ymax, poly[2 * i + 1]);
+      xmin = min(xmin, poly[2 * i]);
+      xmax = max(xmax, poly[2 * i]);
+      ymin = min(ymin, poly[2 * i + 1]);
+      ymax = max(ymax, poly[2 * i + 1]);
     }
-    const px0 = Math.max(0, Math.floor(xmin)), px1 = Math.min(this.width, Math.ceil(xmax));
-    const py0 = Math.max(0, Math.floor(ymin)), py1 = Math.min(this.height, Math.ceil(ymax));
+    const px0 = max(0, floor(xmin)), px1 = min(this.width, ceil(xmax));
+    const py0 = max(0, floor(ymin)), py1 = min(this.height, ceil(ymax));
     if (px1 <= px0 || py1 <= py0) return undefined;
     const bw = px1 - px0;
     const cover = new Float32Array(bw * (py1 - py0));
@@ -110,11 +127,11 @@ export class RgbCanvas {
         if ((ay <= yc && by > yc) || (by <= yc && ay > yc)) xs.push(ax + ((yc - ay) * (bx - ax)) / (by - ay));
       }
       xs.sort((a, b) => a - b);
-      const row = (Math.floor(sy / ss) - py0) * bw;
+      const row = (floor(sy / ss) - py0) * bw;
       for (let k = 0; k + 1 < xs.length; k += 2) {
-        const m0 = Math.max(px0 * ss, Math.ceil(xs[k] * ss - 0.5));
-        const m1 = Math.min(px1 * ss - 1, Math.ceil(xs[k + 1] * ss - 0.5) - 1);
-        for (let m = m0; m <= m1; m++) cover[row + Math.floor(m / ss) - px0] += w;
+        const m0 = max(px0 * ss, ceil(xs[k] * ss - 0.5));
+        const m1 = min(px1 * ss - 1, ceil(xs[k + 1] * ss - 0.5) - 1);
+        for (let m = m0; m <= m1; m++) cover[row + floor(m / ss) - px0] += w;
       }
     }
     let bx1 = Infinity, by1 = Infinity, bx2 = -Infinity, by2 = -Infinity;
@@ -124,12 +141,12 @@ export class RgbCanvas {
         if (c <= 0) continue;
         const col = colour(x + 0.5, y + 0.5);
         const o = (y * this.width + x) * 3;
-        for (let k = 0; k < 3; k++) this.data[o + k] += (col[k] - this.data[o + k]) * Math.min(1, c);
+        for (let k = 0; k < 3; k++) this.data[o + k] += (col[k] - this.data[o + k]) * min(1, c);
         if (c >= 0.5 - 1e-6) {
-          bx1 = Math.min(bx1, x);
-          by1 = Math.min(by1, y);
-          bx2 = Math.max(bx2, x + 1);
-          by2 = Math.max(by2, y + 1);
+          bx1 = min(bx1, x);
+          by1 = min(by1, y);
+          bx2 = max(bx2, x + 1);
+          by2 = max(by2, y + 1);
         }
       }
     }
@@ -138,7 +155,7 @@ export class RgbCanvas {
 
   /** A straight line of the given width from (x0, y0) to (x1, y1), drawn as a filled quad. */
   line(x0: number, y0: number, x1: number, y1: number, width: number, colour: Rgb): void {
-    const len = Math.hypot(x1 - x0, y1 - y0) || 1;
+    const len = hypot(x1 - x0, y1 - y0) || 1;
     const nx = (-(y1 - y0) / len) * (width / 2), ny = ((x1 - x0) / len) * (width / 2);
     this.fillPolygon([x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny], () => colour);
   }
@@ -146,7 +163,7 @@ export class RgbCanvas {
   /** Rounds and clamps to an 8-bit RGB image (`[height, width, 3]` uint8). */
   toImage(): RgbImage {
     const out = new Uint8Array(this.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(this.data[i])));
+    for (let i = 0; i < out.length; i++) out[i] = max(0, min(255, round(this.data[i])));
     return { data: out, width: this.width, height: this.height };
   }
 }
