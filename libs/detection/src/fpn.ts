@@ -109,8 +109,9 @@ export function upsampleNearest(x: tf.Tensor4D, outH: number, outW: number): tf.
     if (outH % h === 0 && outW % w === 0) {
       const fy = outH / h;
       const fx = outW / w;
-      const y = tf.broadcastTo(tf.reshape(x, [n, h, 1, w, 1, c]), [n, h, fy, w, fx, c]);
-      return tf.reshape(y, [n, outH, outW, c]) as tf.Tensor4D;
+      // two rank-4 broadcasts (tfjs's tile gradient stops at rank 4): columns, then rows
+      const cols = tf.reshape(tf.broadcastTo(tf.reshape(x, [n * h, w, 1, c]), [n * h, w, fx, c]), [n, h, 1, outW * c]);
+      return tf.reshape(tf.broadcastTo(cols, [n, h, fy, outW * c]), [n, outH, outW, c]) as tf.Tensor4D;
     }
     const rows = tf.tensor1d(nearestIndex(h, outH), 'int32');
     const cols = tf.tensor1d(nearestIndex(w, outW), 'int32');

@@ -28,7 +28,7 @@ describe('RPNHead', () => {
     const std = Math.sqrt(w.reduce((s, x) => s + (x - mean) ** 2, 0) / w.length);
     expect(Math.abs(std - 0.01)).toBeLessThan(0.0005); // n = 36864
     for (const k of ['conv.0.0.bias', 'cls_logits.bias', 'bbox_pred.bias']) {
-      expect(Array.from(head.stateDict().get(k)!.data).every((x) => x === 0)).toBe(true);
+      expect(Array.from(head.stateDict().get(k)!.data as Float32Array).every((x) => x === 0)).toBe(true);
     }
     head.dispose();
   });

@@ -1,0 +1,224 @@
+import { Rng, StateDict } from '@resdet/nn';
+import { ResNet } from '@resdet/resnet';
+import { AnchorGenerator } from './anchor-generator';
+import type { Backbone } from './backbone';
+import { BackboneWithFPN } from './backbone-with-fpn';
+import { BalancedPositiveNegativeSampler } from './balanced-sampler';
+import { C4Head, ResNetC4Backbone } from './c4-head';
+import { FastRCNNPredictor } from './fast-rcnn-predictor';
+import { ConfigError, FasterRcnnConfig, resolveConfig } from './faster-rcnn.config';
+import { GeneralizedRCNN } from './generalized-rcnn';
+import { FgBgSampler, RegionProposalNetwork } from './region-proposal-network';
+import { BoxHead, FeatureRoiPool, RoIHeads } from './roi-heads';
+import { RPNHead } from './rpn-head';
+import { GeneralizedRCNNTransform } from './transform';
+import { TwoMLPHead } from './two-mlp-head';
+import { MultiScaleRoIAlign } from './multi-scale-roi-align';
+
+/** Blocks per stage of torchvision's ResNets. */
+const RESNET_LAYERS: Record<number, readonly [number, number, number, number]> = {
+  18: [2, 2, 2, 2],
+  34: [3, 4, 6, 3],
+  50: [3, 4, 6, 3],
+  101: [3, 4, 23, 3],
+  152: [3, 8, 36, 3],
+};
+
+/**
+ * The paper's / Detectron2's R50-C4 settings (Detectron2 `Base-RCNN-C4.yaml` + defaults): one stride-16 level
+ * with 15 anchors per location, 14×14 RoI pooling from C4 with adaptive sampling (`POOLER_SAMPLING_RATIO: 0`),
+ * RPN top-n 12000/2000 (train) and 6000/1000 (test). RoIAlign keeps torchvision's `aligned=False` numerics
+ * (Detectron2's ROIAlignV2 uses aligned=True).
+ */
+const C4_VARIANT: Partial<FasterRcnnConfig> = {
+  head: 'c4',
+  trainableLayers: 3,
+  rpnAnchorSizes: [[32, 64, 128, 256, 512]],
+  rpnAspectRatios: [[0.5, 1, 2]],
+  rpnPreNmsTopNTrain: 12000,
+  rpnPostNmsTopNTrain: 2000,
+  rpnPreNmsTopNTest: 6000,
+  rpnPostNmsTopNTest: 1000,
+  boxRoiPoolFeatmapNames: ['0'],
+  boxRoiPoolOutputSize: 14,
+  boxRoiPoolSamplingRatio: 0,
+};
+
+/**
+ * The demo's small detector (trains from scratch on 128×128 shapes images on 2 CPU cores): a ResNet-18-like body
+ * of width 16 with trainable BatchNorm, a 64-channel FPN, anchors 16–256 (objects are 16–64 px), a 256-wide
+ * TwoMLPHead, fewer RPN proposals and 128 sampled RoIs per image (the box head dominates the step time).
+ */
+const SHAPES_DEMO_VARIANT: Partial<FasterRcnnConfig> = {
+  numClasses: 5,
+  minSize: 128,
+  maxSize: 128,
+  backboneDepth: 18,
+  backboneWidth: 16,
+  backboneNorm: 'batch',
+  trainableLayers: 5,
+  fpnOutChannels: 64,
+  representationSize: 256,
+  rpnAnchorSizes: [[16], [32], [64], [128], [256]],
+  rpnPreNmsTopNTrain: 1000,
+  rpnPostNmsTopNTrain: 500,
+  rpnPreNmsTopNTest: 500,
+  rpnPostNmsTopNTest: 200,
+  boxBatchSizePerImage: 128,
+};
+
+/** Model-zoo architectures and the config each one starts from (over FASTER_RCNN_DEFAULTS). */
+export const ARCH_VARIANTS = Object.freeze({
+  fasterrcnn_resnet50_fpn: {},
+  fasterrcnn_resnet18_fpn: { backboneDepth: 18 },
+  fasterrcnn_resnet50_c4: { ...C4_VARIANT, backboneDepth: 50 },
+  fasterrcnn_resnet101_c4: { ...C4_VARIANT, backboneDepth: 101 },
+  fasterrcnn_shapes_demo: SHAPES_DEMO_VARIANT,
+} satisfies Record<string, Partial<FasterRcnnConfig>>);
+
+export type FasterRcnnArch = keyof typeof ARCH_VARIANTS;
+export const FASTER_RCNN_ARCHS = Object.keys(ARCH_VARIANTS) as FasterRcnnArch[];
+
+/** Parts a caller may supply instead of the config's (test doubles, e.g. a sampler replaying fixed draws). */
+export interface FasterRcnnPartOverrides {
+  rpnSampler?: FgBgSampler;
+  boxSampler?: FgBgSampler;
+}
+
+/**
+ * Assembles a Faster R-CNN from a resolved config: ResNet body (FPN or C4), anchors, RPN, RoI pooling, box head,
+ * predictor and transform — the only place concrete parts are chosen. Weights are random (seeded by
+ * `cfg.seed`): torchvision's init schemes per part.
+ */
+export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: FasterRcnnPartOverrides = {}): GeneralizedRCNN {
+  const cfg = config;
+  const rng = new Rng(cfg.seed);
+  const block = cfg.backboneDepth < 50 ? 'basic' : 'bottleneck';
+  const layers = (cfg.backboneLayers ?? RESNET_LAYERS[cfg.backboneDepth]) as [number, number, number, number];
+  const resnet = new ResNet(block, layers, {
+    includeTop: false,
+    norm: cfg.backboneNorm,
+    baseChannels: cfg.backboneWidth,
+    trainableLayers: cfg.trainableLayers,
+    rng: rng.fork(1),
+  });
+  if (cfg.boxRoiPoolAligned) {
+    throw new ConfigError('boxRoiPoolAligned: true is not supported yet (MultiScaleRoIAlign implements aligned=False)');
+  }
+  let backbone: Backbone;
+  let boxHead: BoxHead & { outChannels: number };
+  if (cfg.head === 'fpn') {
+    backbone = new BackboneWithFPN(resnet, cfg.fpnOutChannels, { rng: rng.fork(2) });
+    const s = cfg.boxRoiPoolOutputSize;
+    boxHead = new TwoMLPHead(cfg.fpnOutChannels, s, cfg.representationSize, rng.fork(3));
+  } else {
+    backbone = new ResNetC4Backbone(resnet);
+    boxHead = new C4Head(resnet);
+  }
+  const shapes = backbone.outputShapes();
+  const levels = [...shapes.keys()];
+  if (cfg.rpnAnchorSizes.length !== levels.length) {
+    throw new ConfigError(
+      `rpnAnchorSizes has ${cfg.rpnAnchorSizes.length} levels but the ${cfg.head} backbone gives ${levels.length} feature maps (${levels.join(', ')})`,
+    );
+  }
+  for (const name of cfg.boxRoiPoolFeatmapNames) {
+    if (!shapes.has(name)) throw new ConfigError(`boxRoiPoolFeatmapNames: "${name}" is not a backbone output (${levels.join(', ')})`);
+  }
+  const anchorGenerator = new AnchorGenerator(cfg.rpnAnchorSizes, cfg.rpnAspectRatios);
+  const channels = shapes.get(levels[0])!.channels;
+  const rpn = new RegionProposalNetwork({
+    anchorGenerator,
+    head: new RPNHead(channels, anchorGenerator.numAnchorsPerLocation()[0], rng.fork(4)),
+    fgIouThresh: cfg.rpnFgIouThresh,
+    bgIouThresh: cfg.rpnBgIouThresh,
+    sampler: parts.rpnSampler ?? new BalancedPositiveNegativeSampler(cfg.rpnBatchSizePerImage, cfg.rpnPositiveFraction, rng.fork(5)),
+    preNmsTopN: { training: cfg.rpnPreNmsTopNTrain, testing: cfg.rpnPreNmsTopNTest },
+    postNmsTopN: { training: cfg.rpnPostNmsTopNTrain, testing: cfg.rpnPostNmsTopNTest },
+    nmsThresh: cfg.rpnNmsThresh,
+    scoreThresh: cfg.rpnScoreThresh,
+    minSize: cfg.rpnMinSize,
+  });
+  const roiHeads = new RoIHeads({
+    boxRoiPool: new FeatureRoiPool(
+      cfg.boxRoiPoolFeatmapNames,
+      new MultiScaleRoIAlign({ outputSize: cfg.boxRoiPoolOutputSize, samplingRatio: cfg.boxRoiPoolSamplingRatio }),
+    ),
+    boxHead,
+    boxPredictor: new FastRCNNPredictor(boxHead.outChannels, cfg.numClasses, rng.fork(6)),
+    fgIouThresh: cfg.boxFgIouThresh,
+    bgIouThresh: cfg.boxBgIouThresh,
+    sampler: parts.boxSampler ?? new BalancedPositiveNegativeSampler(cfg.boxBatchSizePerImage, cfg.boxPositiveFraction, rng.fork(7)),
+    bboxRegWeights: cfg.bboxRegWeights,
+    scoreThresh: cfg.boxScoreThresh,
+    nmsThresh: cfg.boxNmsThresh,
+    detectionsPerImg: cfg.boxDetectionsPerImg,
+    minSize: cfg.boxMinSize,
+  });
+  const transform = new GeneralizedRCNNTransform({
+    minSize: cfg.minSize,
+    maxSize: cfg.maxSize,
+    imageMean: cfg.imageMean,
+    imageStd: cfg.imageStd,
+    sizeDivisible: cfg.sizeDivisible,
+  });
+  return new GeneralizedRCNN({ backbone, rpn, roiHeads, transform, rng: rng.fork(8) });
+}
+
+/** torchvision `fasterrcnn_resnet50_fpn` (weights=None): ResNet-50 + FPN, FrozenBN, 3 trainable stages. */
+export function fasterrcnnResnet50Fpn(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_fpn, ...overrides }));
+}
+
+/** `FasterRCNN(resnet_fpn_backbone('resnet18'))`: ResNet-18 + FPN (same keys as torchvision's). */
+export function fasterrcnnResnet18Fpn(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet18_fpn, ...overrides }));
+}
+
+/** The paper's ResNet-50-C4 Faster R-CNN (Detectron2 R50-C4 settings; layer4 is the box head). */
+export function fasterrcnnResnet50C4(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_c4, ...overrides }));
+}
+
+/** ResNet-101-C4, as {@link fasterrcnnResnet50C4}. */
+export function fasterrcnnResnet101C4(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet101_c4, ...overrides }));
+}
+
+/** The shapes demo's small FPN detector (see SHAPES_DEMO_VARIANT). */
+export function fasterrcnnShapesDemo(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_shapes_demo, ...overrides }));
+}
+
+/** Resolves an architecture name + overrides into a validated config (throws listing valid names). */
+export function resolveArchConfig(arch: string, overrides: Partial<FasterRcnnConfig> = {}, source?: string): Readonly<FasterRcnnConfig> {
+  const variant = (ARCH_VARIANTS as Record<string, Partial<FasterRcnnConfig>>)[arch];
+  if (!variant) throw new ConfigError(`${source ? `${source}: ` : ''}unknown arch "${arch}"; valid: ${FASTER_RCNN_ARCHS.join(', ')}`);
+  return resolveConfig({ ...variant, ...overrides }, source);
+}
+
+/** The one place an architecture name becomes a model. Throws listing the valid names. */
+export function buildDetector(arch: string, overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+  switch (arch) {
+    case 'fasterrcnn_resnet50_fpn':
+      return fasterrcnnResnet50Fpn(overrides);
+    case 'fasterrcnn_resnet18_fpn':
+      return fasterrcnnResnet18Fpn(overrides);
+    case 'fasterrcnn_resnet50_c4':
+      return fasterrcnnResnet50C4(overrides);
+    case 'fasterrcnn_resnet101_c4':
+      return fasterrcnnResnet101C4(overrides);
+    case 'fasterrcnn_shapes_demo':
+      return fasterrcnnShapesDemo(overrides);
+    default:
+      throw new ConfigError(`unknown arch "${arch}"; valid: ${FASTER_RCNN_ARCHS.join(', ')}`);
+  }
+}
+
+/** Number of classes (incl. background) of a checkpoint, from `roi_heads.box_predictor.cls_score.weight` [K, F]. */
+export function inferNumClasses(sd: StateDict, source = 'checkpoint'): number {
+  const w = sd.get('roi_heads.box_predictor.cls_score.weight');
+  if (!w) throw new ConfigError(`${source}: no roi_heads.box_predictor.cls_score.weight, cannot infer the number of classes (pass --num-classes)`);
+  if (w.shape.length !== 2) throw new ConfigError(`${source}: roi_heads.box_predictor.cls_score.weight is [${w.shape}], expected [numClasses, features]`);
+  return w.shape[0];
+}
