@@ -34,7 +34,8 @@ export interface ShapesDatasetSummary {
  *   `train/000000000001.jpg …`, `val/…` (image ids: train 1..count, val count+1..count+valCount; category ids
  *   1..K in class order; `bbox` `[x, y, w, h]`; `segmentation` the shape's outline polygon; `area` its area).
  * - `voc`: VOC2007 style — `Annotations/000001.xml`, `JPEGImages/000001.jpg`, `ImageSets/Main/train.txt`,
- *   `ImageSets/Main/val.txt`, 1-based inclusive boxes.
+ *   `ImageSets/Main/val.txt`, 1-based inclusive boxes, and `labels.txt` (the class names in label order, which
+ *   the VOC reader uses so that a split missing a class still gets the same labels).
  *
  * @example
  * await writeShapesDataset({ out: 'data/shapes', format: 'coco', count: 1000, valCount: 200, seed: 0 });
@@ -90,6 +91,7 @@ export async function writeShapesDataset(opts: WriteShapesOptions): Promise<Shap
       annotation = path.join(root, 'ImageSets', 'Main', `${split}.txt`);
       await fs.mkdir(path.dirname(annotation), { recursive: true });
       await fs.writeFile(annotation, images.map((im) => im.fileName.replace(/\.[^.]+$/, '') + '\n').join(''));
+      await fs.writeFile(path.join(root, 'labels.txt'), classes.join('\n') + '\n');
     }
     splits.push({ split, images: n, objects, annotation });
   }

@@ -18,8 +18,9 @@ export interface ReadVocOptions {
   /** Split list `ImageSets/Main/<split>.txt`; default `train`. */
   split?: string;
   /**
-   * Class names in label order. Default: the 20 VOC classes when every object name in the split is one of
-   * them, otherwise the names found in the data, sorted.
+   * Class names in label order. Default, in this order: the names in `<root>/labels.txt` (one per line, as the
+   * shapes generator writes it; so every split of a tree gets the same labels), the 20 VOC classes when every
+   * object name in the split is one of them, otherwise the names found in the split, sorted.
    */
   classes?: readonly string[];
   /**
@@ -81,7 +82,7 @@ export async function readVocDataset(opts: ReadVocOptions): Promise<DetectionDat
   const images = read.filter((im): im is VocImage => im !== undefined);
 
   const names = new Set(images.flatMap((im) => im.objects.map((o) => o.name)));
-  const classes = opts.classes ?? ([...names].every((n) => VOC_CLASSES.includes(n)) ? VOC_CLASSES : [...names].sort());
+  const classes = opts.classes ?? (await readLabelsFile(root)) ?? ([...names].every((n) => VOC_CLASSES.includes(n)) ? VOC_CLASSES : [...names].sort());
   const labelOf = new Map(classes.map((c, i) => [c, i + 1]));
   const issues: DatasetIssue[] = [];
   const records: DetectionRecord[] = images.map((im, i) => {
@@ -109,6 +110,21 @@ export async function readVocDataset(opts: ReadVocOptions): Promise<DetectionDat
   });
   const categories: Category[] = classes.map((name, i) => ({ label: i + 1, id: i + 1, name }));
   return { format: 'voc', source: listFile, records, categories, issues };
+}
+
+/** Class names from `<root>/labels.txt`, or undefined when there is no such file. */
+async function readLabelsFile(root: string): Promise<string[] | undefined> {
+  const file = path.join(root, 'labels.txt');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  if (names.length === 0) throw new DatasetError(file, undefined, 'lists no class names');
+  if (new Set(names).size !== names.length) throw new DatasetError(file, undefined, 'lists a class name twice');
+  return names;
 }
 
 async function readVocXml(root: string, id: string, parser: XMLParser): Promise<VocImage> {
