@@ -6,7 +6,7 @@ import { StorageRef, TensorRef, gather, isContiguous } from './torch-tensor-ref'
 function storage(
   n: number,
   storageType = 'FloatStorage',
-  dtype: 'float32' | undefined = 'float32',
+  dtype: 'float32' | null = 'float32',
 ): StorageRef {
   const bytes = new Uint8Array(4 + 4 * n);
   new Float32Array(bytes.buffer, 4, n).set(Float32Array.from({ length: n }, (_, i) => i));
