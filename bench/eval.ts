@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { cpus, loadavg, tmpdir } from 'os';
 import * as path from 'path';
 import { evaluateCoco } from '@resdet/eval';
 import { makeEvalCase } from './eval-case';
@@ -58,27 +58,29 @@ console.log(
   `whole process (spawned CLI eval): ${runs.map((x) => (x / 1000).toFixed(2)).join(' s, ')} s  (best ${(Math.min(...runs) / 1000).toFixed(2)} s)`,
 );
 
-const empty = spawnSync(
-  process.execPath,
-  ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'],
-  { cwd: root },
-);
-void empty;
+const helpArgs = ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'];
+spawnSync(process.execPath, helpArgs, { cwd: root }); // warm the file cache
 ms();
-spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', '--help'], {
-  cwd: root,
-});
+spawnSync(process.execPath, helpArgs, { cwd: root });
 console.log(`CLI start-up alone (eval --help): ${(ms() / 1000).toFixed(2)} s`);
 
-ms();
-const gtJson = JSON.parse(readFileSync(gtFile, 'utf8'));
-const dtJson = JSON.parse(readFileSync(dtFile, 'utf8'));
-const parse = ms();
-const res = evaluateCoco(gtJson, dtJson);
-const evalMs = ms();
+const cpu = (u: NodeJS.CpuUsage): string => `${((u.user + u.system) / 1000).toFixed(0)} ms cpu`;
+const rounds: string[] = [];
+for (let i = 0; i < 3; i++) {
+  ms();
+  let c = process.cpuUsage();
+  const gtJson = JSON.parse(readFileSync(gtFile, 'utf8'));
+  const dtJson = JSON.parse(readFileSync(dtFile, 'utf8'));
+  const parse = `${ms().toFixed(0)} ms (${cpu(process.cpuUsage(c))})`;
+  c = process.cpuUsage();
+  const res = evaluateCoco(gtJson, dtJson);
+  const ev = `${ms().toFixed(0)} ms (${cpu(process.cpuUsage(c))})`;
+  rounds.push(`read+JSON.parse ${parse}, evaluateCoco ${ev}, AP ${res.stats[0].toFixed(4)}`);
+}
+rounds.forEach((r, i) => console.log(`in-process #${i + 1}: ${r}`));
+const load = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 console.log(
-  `in-process: read+JSON.parse ${parse.toFixed(0)} ms, evaluateCoco ${evalMs.toFixed(0)} ms (AP ${res.stats[0].toFixed(4)})`,
-);
-console.log(
-  `memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB in this (generating) process`,
+  `cpus ${cpus().length}, load average ${load} (timings on a shared machine; cpu ms is less noisy)`,
 );
