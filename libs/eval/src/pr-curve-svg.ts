@@ -34,7 +34,7 @@ function esc(s: string): string {
 
 /**
  * Renders a precision-recall plot as a standalone SVG string (axes 0–1 with a grid, one coloured polyline per
- * series, a legend at the lower left, a title). Pure string building; `writePrCurvePngs` rasterises it.
+ * series, a legend at the upper right, a title). Pure string building; `writePrCurvePngs` rasterises it.
  */
 export function prCurveSvg(plot: PrPlot): string {
   const W = plot.width ?? 640;
@@ -80,8 +80,8 @@ export function prCurveSvg(plot: PrPlot): string {
       parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
     }
   });
-  const lx = L + 10;
-  const ly = T + ph - 10 - plot.series.length * 16;
+  const lx = L + pw - 124; // upper right: a PR curve rarely reaches high precision at high recall
+  const ly = T + 22;
   parts.push(
     `<rect x="${lx - 4}" y="${ly - 12}" width="120" height="${plot.series.length * 16 + 6}" fill="#ffffff" fill-opacity="0.85" stroke="#999999"/>`,
   );
