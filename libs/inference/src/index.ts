@@ -9,3 +9,5 @@ export * from './image-source';
 export * from './results-writer';
 export * from './draw-detections';
 export * from './detect-job';
+export * from './model-spec';
+export * from './detector';
