@@ -3,11 +3,7 @@ import { CheckpointError } from './checkpoint-error';
 import { StorageRef, TensorRef, gather, isContiguous } from './torch-tensor-ref';
 
 /** A float32 storage holding 0..n-1 at byte offset 4 of a buffer (so offsets are exercised). */
-function storage(
-  n: number,
-  storageType = 'FloatStorage',
-  dtype: 'float32' | null = 'float32',
-): StorageRef {
+function storage(n: number, storageType = 'FloatStorage', dtype: 'float32' | null = 'float32'): StorageRef {
   const bytes = new Uint8Array(4 + 4 * n);
   new Float32Array(bytes.buffer, 4, n).set(Float32Array.from({ length: n }, (_, i) => i));
   const src = new BufferSource(bytes, 'w.pth');
