@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import { resizeBilinearGrad, resizeNearestGrad } from './resize-gradients';
 
 /**
  * Gradients tfjs-core 4.22 lacks (or gets wrong) that a detector's training step reaches. tfjs has no
@@ -9,6 +10,7 @@ import { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
  * - GatherNd → ScatterNd of dy; ScatterNd → GatherNd of dy (w.r.t. updates);
  * - StridedSlice and TopK → scatter-add of dy to the selected positions (UnsortedSegmentSum);
  * - GatherV2 / UnsortedSegmentSum: float32 zeros for their integer inputs (see withFloatIntInputs);
+ * - ResizeNearestNeighbor / ResizeBilinear: exact adjoints of the forward sampling (resize-gradients.ts);
  * - Cumsum: tfjs transposes the result for a non-last axis and returns the wrong shape; the gradient is
  *   simply the reverse cumulative sum along the same axis.
  */
@@ -140,7 +142,12 @@ export const RESDET_GRADIENTS: readonly GradConfig[] = [
       return { x: () => tf.cumsum(dy as Tensor, axis, exclusive, !reverse) };
     },
   },
+  resizeNearestGrad,
+  resizeBilinearGrad,
 ];
+
+/** Kernels whose tfjs gradient resdet replaces (see the list above and resize-gradients.ts). */
+const REPLACED = new Set(['Cumsum', 'ResizeNearestNeighbor', 'ResizeBilinear']);
 
 /**
  * Registers {@link RESDET_GRADIENTS} and wraps GatherV2's and UnsortedSegmentSum's (see
@@ -150,7 +157,7 @@ export const RESDET_GRADIENTS: readonly GradConfig[] = [
 export function registerResdetGradients(): void {
   for (const g of RESDET_GRADIENTS) {
     const current = tf.getGradient(g.kernelName);
-    if (current && (g.kernelName !== 'Cumsum' || current.gradFunc === g.gradFunc)) continue;
+    if (current && (!REPLACED.has(g.kernelName) || current.gradFunc === g.gradFunc)) continue;
     tf.registerGradient(g);
   }
   for (const [kernelName, ints] of Object.entries(INT_INPUTS)) {

@@ -1,6 +1,9 @@
-import { getKernel, KernelConfig, registerKernel } from '@tensorflow/tfjs-core';
+import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+// wasm registers its kernels when imported; it must come first, or it would overwrite resdet's overrides.
+import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-conv2d-backprop';
+import { maxPoolGradWasmConfig } from './max-pool-grad';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
 
 /**
@@ -19,14 +22,28 @@ export const RESDET_WASM_KERNELS: readonly KernelConfig[] = [
 ];
 
 /**
- * Registers resdet's kernels for the backends that lack them. Idempotent: a kernel already registered (ours
- * from an earlier call, or a native one from a newer tfjs) is left alone. Safe to call before the wasm backend
+ * Kernels tfjs-backend-wasm 4.22 has but gets wrong; resdet's replace them:
+ * - MaxPoolGrad: drops some windows' gradients when there is more than one channel.
+ */
+export const RESDET_WASM_OVERRIDES: readonly KernelConfig[] = [maxPoolGradWasmConfig];
+
+/**
+ * Registers resdet's kernels for the backends that lack them, and its replacements for broken ones.
+ * Idempotent: a missing kernel that is registered by now (ours from an earlier call, or a native one from a
+ * newer tfjs) is left alone; an override is installed once. Safe to call before the wasm backend
  * is initialised (kernels are looked up when an op runs). Returns the kernel names it registered now.
  */
 export function registerResdetKernels(): string[] {
   const added: string[] = [];
   for (const config of RESDET_WASM_KERNELS) {
     if (getKernel(config.kernelName, config.backendName)) continue;
+    registerKernel(config);
+    added.push(config.kernelName);
+  }
+  for (const config of RESDET_WASM_OVERRIDES) {
+    const current = getKernel(config.kernelName, config.backendName);
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current) unregisterKernel(config.kernelName, config.backendName);
     registerKernel(config);
     added.push(config.kernelName);
   }
