@@ -73,12 +73,16 @@ export class Conv2d extends Module {
     const inPerGroup = inChannels / this.groups;
     const fanIn = inPerGroup * kh * kw;
     // torch draws OIHW; we draw in that order and transpose so a seed gives torch-shaped streams.
-    const oihw = opts.zeroInit
-      ? new Float32Array(outChannels * fanIn)
-      : kaimingUniformArray(outChannels * fanIn, fanIn, rng);
+    const init = opts.zeroInit
+      ? tf.zeros([kh, kw, inPerGroup, outChannels])
+      : tf.tidy(() =>
+          CONV_WEIGHT_LAYOUT.fromTorch(
+            tf.tensor4d(kaimingUniformArray(outChannels * fanIn, fanIn, rng), [outChannels, inPerGroup, kh, kw]),
+          ),
+        );
     this.weight = this.registerParameter(
       'weight',
-      tf.tidy(() => CONV_WEIGHT_LAYOUT.fromTorch(tf.tensor4d(oihw, [outChannels, inPerGroup, kh, kw]))),
+      init,
       { layout: CONV_WEIGHT_LAYOUT },
     );
     if (opts.bias ?? true) {

@@ -11,3 +11,4 @@ export * from './downsample';
 export * from './resnet';
 export * from './builders';
 export * from './classify-preprocess';
+export * from './cifar-resnet';
