@@ -12,7 +12,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { Rng } from '@resdet/nn';
-import { DetectionLoader, augment, readCocoDataset, readImage, trainingTarget, writeShapesDataset, scaleBoxes } from '@resdet/data';
+import {
+  DetectionLoader,
+  augment,
+  readCocoDataset,
+  readImage,
+  trainingTarget,
+  writeShapesDataset,
+  scaleBoxes,
+} from '@resdet/data';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,10 +43,23 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-bench-loader-'));
   try {
     let t = performance.now();
-    await writeShapesDataset({ out: dir, format: 'coco', count: images, valCount: 0, seed: 0, shapes: { width: w, height: h } });
-    const ds = await readCocoDataset({ annotationFile: path.join(dir, 'annotations', 'instances_train.json') });
-    console.log(`generated ${images} JPEG images ${w}x${h} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    console.log(`cores: ${os.cpus().length}, UV_THREADPOOL_SIZE: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, sharp.concurrency: ${sharp.concurrency()}`);
+    await writeShapesDataset({
+      out: dir,
+      format: 'coco',
+      count: images,
+      valCount: 0,
+      seed: 0,
+      shapes: { width: w, height: h },
+    });
+    const ds = await readCocoDataset({
+      annotationFile: path.join(dir, 'annotations', 'instances_train.json'),
+    });
+    console.log(
+      `generated ${images} JPEG images ${w}x${h} in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+    console.log(
+      `cores: ${os.cpus().length}, UV_THREADPOOL_SIZE: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, sharp.concurrency: ${sharp.concurrency()}`,
+    );
     console.log(`batch ${batchSize}, decode + downscale to max side ${maxSide} + hflip(0.5)`);
     const augOpts = { hflipProb: 0.5 };
     const read = { maxSide };
@@ -55,7 +76,14 @@ async function main(): Promise<void> {
           const rec = ds.records[idx];
           const img = await readImage(rec.fileName, read);
           const tt = trainingTarget(rec);
-          out.push(augment(img, scaleBoxes(tt.boxes, img.width / rec.width, img.height / rec.height), new Rng(step * batchSize + slot), augOpts));
+          out.push(
+            augment(
+              img,
+              scaleBoxes(tt.boxes, img.width / rec.width, img.height / rec.height),
+              new Rng(step * batchSize + slot),
+              augOpts,
+            ),
+          );
         }
         n += out.length;
         busy(stepMs);
@@ -69,8 +97,11 @@ async function main(): Promise<void> {
         busy(stepMs);
       }
       const par = n / ((performance.now() - t) / 1000);
-      const ideal = stepMs > 0 ? ` (step-bound ceiling ${((batchSize * 1000) / stepMs).toFixed(0)} images/s)` : '';
-      console.log(`step ${String(stepMs).padStart(3)} ms: sequential ${seq.toFixed(1)} images/s, loader ${par.toFixed(1)} images/s, x${(par / seq).toFixed(2)}${ideal}`);
+      const ideal =
+        stepMs > 0 ? ` (step-bound ceiling ${((batchSize * 1000) / stepMs).toFixed(0)} images/s)` : '';
+      console.log(
+        `step ${String(stepMs).padStart(3)} ms: sequential ${seq.toFixed(1)} images/s, loader ${par.toFixed(1)} images/s, x${(par / seq).toFixed(2)}${ideal}`,
+      );
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

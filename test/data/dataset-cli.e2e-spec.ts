@@ -9,14 +9,33 @@ afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
 /** Runs `npm run cli -- …` the way a user does (from source through the SWC runner). */
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', ...args], { cwd: repo, encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('dataset CLI', () => {
   it('shapes writes a VOC tree that check accepts; a broken file makes check exit 1 naming it', async () => {
     const out = path.join(dir, 'voc');
-    const gen = cli('dataset', 'shapes', '--out', out, '--format', 'voc', '--count', '6', '--val-count', '2', '--seed', '3', '--size', '96x64');
+    const gen = cli(
+      'dataset',
+      'shapes',
+      '--out',
+      out,
+      '--format',
+      'voc',
+      '--count',
+      '6',
+      '--val-count',
+      '2',
+      '--seed',
+      '3',
+      '--size',
+      '96x64',
+    );
     expect(gen.stderr).not.toMatch(/error/);
     expect(gen.code).toBe(0);
     expect(gen.stdout).toContain('train: 6 images');

@@ -32,7 +32,11 @@ const r2 = (v: number) => Math.round(v * 100) / 100;
  * Builds a COCO instances document (`images`, `annotations`, `categories`, plus `info` and `licenses`) with
  * boxes converted from `xyxy` to COCO's `[x, y, w, h]`. Annotation ids run 1, 2, … in image order.
  */
-export function buildCocoInstances(images: readonly WritableImage[], categories: readonly { id: number; name: string }[], description = 'resdet'): object {
+export function buildCocoInstances(
+  images: readonly WritableImage[],
+  categories: readonly { id: number; name: string }[],
+  description = 'resdet',
+): object {
   let annId = 1;
   const annotations: object[] = [];
   for (const im of images) {
@@ -59,7 +63,11 @@ export function buildCocoInstances(images: readonly WritableImage[], categories:
 }
 
 /** Writes {@link buildCocoInstances} as JSON, creating the folder. */
-export async function writeCocoInstances(file: string, images: readonly WritableImage[], categories: readonly { id: number; name: string }[]): Promise<void> {
+export async function writeCocoInstances(
+  file: string,
+  images: readonly WritableImage[],
+  categories: readonly { id: number; name: string }[],
+): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, JSON.stringify(buildCocoInstances(images, categories)));
 }
@@ -93,17 +101,19 @@ export function buildVocXml(im: WritableImage, folder = 'VOC2007'): string {
       ].join('\n');
     })
     .join('\n');
-  return [
-    '<annotation>',
-    `\t<folder>${esc(folder)}</folder>`,
-    `\t<filename>${esc(im.fileName)}</filename>`,
-    '\t<source><database>resdet</database></source>',
-    `\t<size><width>${im.width}</width><height>${im.height}</height><depth>3</depth></size>`,
-    '\t<segmented>0</segmented>',
-    objs,
-    '</annotation>',
-    '',
-  ]
-    .filter((l) => l !== '')
-    .join('\n') + '\n';
+  return (
+    [
+      '<annotation>',
+      `\t<folder>${esc(folder)}</folder>`,
+      `\t<filename>${esc(im.fileName)}</filename>`,
+      '\t<source><database>resdet</database></source>',
+      `\t<size><width>${im.width}</width><height>${im.height}</height><depth>3</depth></size>`,
+      '\t<segmented>0</segmented>',
+      objs,
+      '</annotation>',
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n') + '\n'
+  );
 }

@@ -11,7 +11,8 @@ export function hflipImage(img: RgbImage): RgbImage {
   for (let y = 0; y < H; y++) {
     const row = y * W * 3;
     for (let x = 0; x < W; x++) {
-      const s = row + x * 3, d = row + (W - 1 - x) * 3;
+      const s = row + x * 3,
+        d = row + (W - 1 - x) * 3;
       out[d] = data[s];
       out[d + 1] = data[s + 1];
       out[d + 2] = data[s + 2];
@@ -64,7 +65,11 @@ export interface JitterOptions {
   saturation: number;
 }
 
-export const DEFAULT_JITTER: Readonly<JitterOptions> = Object.freeze({ brightness: 0.2, contrast: 0.2, saturation: 0.2 });
+export const DEFAULT_JITTER: Readonly<JitterOptions> = Object.freeze({
+  brightness: 0.2,
+  contrast: 0.2,
+  saturation: 0.2,
+});
 
 /**
  * Photometric jitter in the manner of torchvision's `ColorJitter` (without hue), in a random order:
@@ -74,7 +79,11 @@ export const DEFAULT_JITTER: Readonly<JitterOptions> = Object.freeze({ brightnes
  */
 export function photometricJitter(img: RgbImage, rng: Rng, opts: JitterOptions = DEFAULT_JITTER): RgbImage {
   const f = (s: number) => (s > 0 ? rng.range(1 - s, 1 + s) : 1);
-  const factors = { brightness: f(opts.brightness), contrast: f(opts.contrast), saturation: f(opts.saturation) };
+  const factors = {
+    brightness: f(opts.brightness),
+    contrast: f(opts.contrast),
+    saturation: f(opts.saturation),
+  };
   const order = rng.permutation(3);
   const px = Float32Array.from(img.data);
   const n = img.width * img.height;
@@ -89,7 +98,8 @@ export function photometricJitter(img: RgbImage, rng: Rng, opts: JitterOptions =
     } else {
       for (let i = 0; i < n; i++) {
         const g = 0.299 * px[3 * i] + 0.587 * px[3 * i + 1] + 0.114 * px[3 * i + 2];
-        for (let k = 0; k < 3; k++) px[3 * i + k] = min(255, max(0, (px[3 * i + k] - g) * factors.saturation + g));
+        for (let k = 0; k < 3; k++)
+          px[3 * i + k] = min(255, max(0, (px[3 * i + k] - g) * factors.saturation + g));
       }
     }
   }
@@ -124,7 +134,12 @@ export interface AugmentedSample {
  * @example
  * const out = augment(image, boxes, new Rng(1), { hflipProb: 0.5, shortSides: [480, 512, 544], jitter: DEFAULT_JITTER });
  */
-export function augment(image: RgbImage, boxes: Float32Array, rng: Rng, opts: AugmentOptions): AugmentedSample {
+export function augment(
+  image: RgbImage,
+  boxes: Float32Array,
+  rng: Rng,
+  opts: AugmentOptions,
+): AugmentedSample {
   const flipped = rng.uniform() < (opts.hflipProb ?? 0.5);
   let img = flipped ? hflipImage(image) : image;
   const outBoxes = flipped ? hflipBoxes(boxes, image.width) : boxes;

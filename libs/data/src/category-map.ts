@@ -16,7 +16,9 @@ export class CategoryMap {
 
   constructor(source: readonly { id: number; name: string }[]) {
     const sorted = [...source].sort((a, b) => a.id - b.id);
-    this.categories = Object.freeze(sorted.map((c, i) => Object.freeze({ label: i + 1, id: c.id, name: c.name })));
+    this.categories = Object.freeze(
+      sorted.map((c, i) => Object.freeze({ label: i + 1, id: c.id, name: c.name })),
+    );
     for (const c of this.categories) this.byId.set(c.id, c);
   }
 

@@ -93,26 +93,39 @@ describe('readCocoDataset', () => {
     const root = path.join(dir, 'tree');
     await fs.mkdir(path.join(root, 'annotations'), { recursive: true });
     await fs.mkdir(path.join(root, 'val2017'), { recursive: true });
-    expect(cocoImageDir(path.join(root, 'annotations', 'instances_val2017.json'))).toBe(path.join(root, 'val2017'));
-    expect(cocoImageDir(path.join(root, 'annotations', 'instances_val.json'))).toBe(path.join(root, 'val2017'));
-    expect(cocoImageDir(path.join(root, 'annotations', 'instances_train.json'))).toBe(path.join(root, 'train'));
+    expect(cocoImageDir(path.join(root, 'annotations', 'instances_val2017.json'))).toBe(
+      path.join(root, 'val2017'),
+    );
+    expect(cocoImageDir(path.join(root, 'annotations', 'instances_val.json'))).toBe(
+      path.join(root, 'val2017'),
+    );
+    expect(cocoImageDir(path.join(root, 'annotations', 'instances_train.json'))).toBe(
+      path.join(root, 'train'),
+    );
   });
 
   it('names the file and field of malformed input', async () => {
     expect((await fails('{"images": [')).message).toMatch(/bad\.json: is not valid JSON/);
     const noBbox = base() as { annotations: Record<string, unknown>[] };
     delete noBbox.annotations[2].bbox;
-    expect((await fails(noBbox)).message).toMatch(/bad\.json: annotations\[2\]\.bbox must be 4 finite numbers \[x, y, w, h\], got undefined/);
+    expect((await fails(noBbox)).message).toMatch(
+      /bad\.json: annotations\[2\]\.bbox must be 4 finite numbers \[x, y, w, h\], got undefined/,
+    );
     const noName = base() as { images: Record<string, unknown>[] };
     delete noName.images[1].file_name;
     const e1 = await fails(noName);
-    expect([e1.field, e1.detail]).toEqual(['images[1].file_name', 'must be a non-empty string, it is missing']);
+    expect([e1.field, e1.detail]).toEqual([
+      'images[1].file_name',
+      'must be a non-empty string, it is missing',
+    ]);
     const noCats = base() as Record<string, unknown>;
     delete noCats.categories;
     expect((await fails(noCats)).field).toBe('categories');
     const badImage = base();
     badImage.annotations[0].image_id = 12345;
-    expect((await fails(badImage)).message).toMatch(/annotations\[0\]\.image_id 12345 is not the id of any entry in images/);
+    expect((await fails(badImage)).message).toMatch(
+      /annotations\[0\]\.image_id 12345 is not the id of any entry in images/,
+    );
     const badCat = base();
     badCat.annotations[1].category_id = 2;
     expect((await fails(badCat)).field).toBe('annotations[1].category_id');

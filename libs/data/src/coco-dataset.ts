@@ -20,7 +20,10 @@ export interface ReadCocoOptions {
  */
 export function cocoImageDir(annotationFile: string): string {
   const abs = path.resolve(annotationFile);
-  const split = path.basename(abs).replace(/^instances_/, '').replace(/\.json$/, '');
+  const split = path
+    .basename(abs)
+    .replace(/^instances_/, '')
+    .replace(/\.json$/, '');
   const root = path.dirname(path.dirname(abs));
   const candidates = [split, split.replace(/2017$/, ''), `${split}2017`].map((s) => path.join(root, s));
   return candidates.find((c) => existsSync(c)) ?? candidates[0];
@@ -44,7 +47,11 @@ export async function readCocoDataset(opts: ReadCocoOptions): Promise<DetectionD
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new DatasetError(file, undefined, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new DatasetError(
+      file,
+      undefined,
+      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let doc: unknown;
   try {
@@ -70,7 +77,13 @@ export async function readCocoDataset(opts: ReadCocoOptions): Promise<DetectionD
   });
   const map = new CategoryMap(catList);
 
-  type Img = { id: number; name: string; width: number; height: number; objs: { box: number[]; label: number; crowd: number; annId: number }[] };
+  type Img = {
+    id: number;
+    name: string;
+    width: number;
+    height: number;
+    objs: { box: number[]; label: number; crowd: number; annId: number }[];
+  };
   const byId = new Map<number, Img>();
   images.forEach((im, i) => {
     const o = v.object(im, `images[${i}]`);
@@ -91,12 +104,22 @@ export async function readCocoDataset(opts: ReadCocoOptions): Promise<DetectionD
     const o = v.object(a, f);
     const imageId = v.int(o.image_id, `${f}.image_id`);
     const img = byId.get(imageId);
-    if (!img) throw new DatasetError(file, `${f}.image_id`, `${imageId} is not the id of any entry in images`);
+    if (!img)
+      throw new DatasetError(file, `${f}.image_id`, `${imageId} is not the id of any entry in images`);
     const catId = v.int(o.category_id, `${f}.category_id`);
-    if (!map.has(catId)) throw new DatasetError(file, `${f}.category_id`, `${catId} is not the id of any entry in categories`);
+    if (!map.has(catId))
+      throw new DatasetError(file, `${f}.category_id`, `${catId} is not the id of any entry in categories`);
     const bbox = o.bbox;
-    if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw new DatasetError(file, `${f}.bbox`, `must be 4 finite numbers [x, y, w, h], got ${JSON.stringify(bbox)}`);
+    if (
+      !Array.isArray(bbox) ||
+      bbox.length !== 4 ||
+      !bbox.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ) {
+      throw new DatasetError(
+        file,
+        `${f}.bbox`,
+        `must be 4 finite numbers [x, y, w, h], got ${JSON.stringify(bbox)}`,
+      );
     }
     const crowd = o.iscrowd === undefined ? 0 : v.int(o.iscrowd, `${f}.iscrowd`) ? 1 : 0;
     const annId = o.id === undefined ? 0 : v.int(o.id, `${f}.id`);

@@ -9,7 +9,14 @@ afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
 async function tree(name: string, format: 'coco' | 'voc'): Promise<string> {
   const out = path.join(dir, name);
-  await writeShapesDataset({ out, format, count: 4, valCount: 2, seed: 1, shapes: { width: 64, height: 64 } });
+  await writeShapesDataset({
+    out,
+    format,
+    count: 4,
+    valCount: 2,
+    seed: 1,
+    shapes: { width: 64, height: 64 },
+  });
   return out;
 }
 
@@ -18,7 +25,10 @@ describe('checkDataset', () => {
     const root = await tree('ok-coco', 'coco');
     const r = await checkDataset({ format: 'coco', path: root });
     expect(r.problems).toEqual([]);
-    expect(r.splits.map((s) => [s.split, s.images])).toEqual([['train', 4], ['val', 2]]);
+    expect(r.splits.map((s) => [s.split, s.images])).toEqual([
+      ['train', 4],
+      ['val', 2],
+    ]);
     const train = r.splits[0];
     expect(train.classes.map((c) => c.name)).toEqual(['circle', 'cross', 'square', 'triangle']);
     expect(train.classes.reduce((n, c) => n + c.boxes, 0)).toBe(train.boxes);
@@ -48,8 +58,14 @@ describe('checkDataset', () => {
     const r = await checkDataset({ format: 'coco', path: root });
     const by = (kind: string) => r.problems.filter((p) => p.kind === kind);
     expect(by('box-outside').map((p) => [p.file, p.field])).toEqual([[ann, 'annotations[0].bbox']]);
-    expect(by('image-unreadable').map((p) => p.file).sort()).toEqual([absent, zero].sort());
-    expect(by('image-unreadable').find((p) => p.file === zero)!.message).toMatch(/^empty: empty file \(0 bytes\)/);
+    expect(
+      by('image-unreadable')
+        .map((p) => p.file)
+        .sort(),
+    ).toEqual([absent, zero].sort());
+    expect(by('image-unreadable').find((p) => p.file === zero)!.message).toMatch(
+      /^empty: empty file \(0 bytes\)/,
+    );
     expect(by('image-unreadable').find((p) => p.file === absent)!.message).toMatch(/^missing: no such file/);
     expect(by('format').map((p) => [p.file, p.field])).toEqual([[valAnn, 'images[0].height']]);
     expect(r.splits.map((s) => s.split)).toEqual(['train']); // the broken split is reported, not summarised
@@ -74,7 +90,9 @@ describe('checkDataset', () => {
   });
 
   it('throws for a path that is not a dataset', async () => {
-    await expect(checkDataset({ format: 'coco', path: dir })).rejects.toThrow(/neither a COCO instances JSON file nor a folder/);
+    await expect(checkDataset({ format: 'coco', path: dir })).rejects.toThrow(
+      /neither a COCO instances JSON file nor a folder/,
+    );
     await expect(checkDataset({ format: 'voc', path: dir })).rejects.toThrow(/has no ImageSets\/Main/);
   });
 });

@@ -75,7 +75,8 @@ export async function checkDataset(opts: CheckDatasetOptions): Promise<CheckRepo
   const splits: SplitReport[] = [];
   for (const target of await splitTargets(opts)) {
     let ds: DetectionDataset;
-    const report = (e: DatasetError) => problems.push({ kind: 'format', file: e.file, field: e.field ?? '', message: e.detail });
+    const report = (e: DatasetError) =>
+      problems.push({ kind: 'format', file: e.file, field: e.field ?? '', message: e.detail });
     try {
       ds =
         opts.format === 'coco'
@@ -89,17 +90,33 @@ export async function checkDataset(opts: CheckDatasetOptions): Promise<CheckRepo
     problems.push(...ds.issues);
     await mapLimit(ds.records, opts.concurrency ?? 4, async (r) => {
       if (opts.decode === false) {
-        if (!existsSync(r.fileName)) problems.push({ kind: 'image-missing', file: r.fileName, field: 'image', message: `referenced by ${ds.source} (${r.name}) does not exist` });
+        if (!existsSync(r.fileName))
+          problems.push({
+            kind: 'image-missing',
+            file: r.fileName,
+            field: 'image',
+            message: `referenced by ${ds.source} (${r.name}) does not exist`,
+          });
         return;
       }
       try {
         const img = await readImage(r.fileName);
         if (img.width !== r.width || img.height !== r.height) {
-          problems.push({ kind: 'image-size', file: r.fileName, field: 'size', message: `is ${img.width}x${img.height} but ${ds.source} says ${r.width}x${r.height} (${r.name})` });
+          problems.push({
+            kind: 'image-size',
+            file: r.fileName,
+            field: 'size',
+            message: `is ${img.width}x${img.height} but ${ds.source} says ${r.width}x${r.height} (${r.name})`,
+          });
         }
       } catch (e) {
         if (!(e instanceof ImageReadError)) throw e;
-        problems.push({ kind: 'image-unreadable', file: r.fileName, field: 'image', message: `${e.reason}: ${e.detail} (referenced by ${ds.source})` });
+        problems.push({
+          kind: 'image-unreadable',
+          file: r.fileName,
+          field: 'image',
+          message: `${e.reason}: ${e.detail} (referenced by ${ds.source})`,
+        });
       }
     });
     splits.push(summarise(target.split, ds));
@@ -110,22 +127,52 @@ export async function checkDataset(opts: CheckDatasetOptions): Promise<CheckRepo
 async function splitTargets(opts: CheckDatasetOptions): Promise<{ split: string; source: string }[]> {
   const p = path.resolve(opts.path);
   if (opts.format === 'coco') {
-    if (existsSync(p) && statSync(p).isFile()) return [{ split: path.basename(p, '.json').replace(/^instances_/, ''), source: p }];
+    if (existsSync(p) && statSync(p).isFile())
+      return [{ split: path.basename(p, '.json').replace(/^instances_/, ''), source: p }];
     const dir = path.join(p, 'annotations');
-    const files = existsSync(dir) ? (await fs.readdir(dir)).filter((f) => /^instances_.*\.json$/.test(f)).sort() : [];
-    if (files.length === 0) throw new DatasetError(p, undefined, 'is neither a COCO instances JSON file nor a folder with annotations/instances_*.json');
-    return files.map((f) => ({ split: f.replace(/^instances_/, '').replace(/\.json$/, ''), source: path.join(dir, f) }));
+    const files = existsSync(dir)
+      ? (await fs.readdir(dir)).filter((f) => /^instances_.*\.json$/.test(f)).sort()
+      : [];
+    if (files.length === 0)
+      throw new DatasetError(
+        p,
+        undefined,
+        'is neither a COCO instances JSON file nor a folder with annotations/instances_*.json',
+      );
+    return files.map((f) => ({
+      split: f.replace(/^instances_/, '').replace(/\.json$/, ''),
+      source: path.join(dir, f),
+    }));
   }
-  if (opts.splits?.length) return opts.splits.map((s) => ({ split: s, source: path.join(p, 'ImageSets', 'Main', `${s}.txt`) }));
+  if (opts.splits?.length)
+    return opts.splits.map((s) => ({ split: s, source: path.join(p, 'ImageSets', 'Main', `${s}.txt`) }));
   const dir = path.join(p, 'ImageSets', 'Main');
-  const files = existsSync(dir) ? (await fs.readdir(dir)).filter((f) => f.endsWith('.txt') && !f.includes('_')).sort() : [];
-  if (files.length === 0) throw new DatasetError(p, undefined, 'has no ImageSets/Main/<split>.txt; is it a VOC root (the folder holding Annotations/ and JPEGImages/)?');
+  const files = existsSync(dir)
+    ? (await fs.readdir(dir)).filter((f) => f.endsWith('.txt') && !f.includes('_')).sort()
+    : [];
+  if (files.length === 0)
+    throw new DatasetError(
+      p,
+      undefined,
+      'has no ImageSets/Main/<split>.txt; is it a VOC root (the folder holding Annotations/ and JPEGImages/)?',
+    );
   return files.map((f) => ({ split: f.replace(/\.txt$/, ''), source: path.join(dir, f) }));
 }
 
 function summarise(split: string, ds: DetectionDataset): SplitReport {
-  const classes: ClassCount[] = ds.categories.map((c) => ({ split, label: c.label, id: c.id, name: c.name, images: 0, boxes: 0, crowd: 0, difficult: 0 }));
-  const ws: number[] = [], hs: number[] = [], sides: number[] = [];
+  const classes: ClassCount[] = ds.categories.map((c) => ({
+    split,
+    label: c.label,
+    id: c.id,
+    name: c.name,
+    images: 0,
+    boxes: 0,
+    crowd: 0,
+    difficult: 0,
+  }));
+  const ws: number[] = [],
+    hs: number[] = [],
+    sides: number[] = [];
   const buckets = { small: 0, medium: 0, large: 0 };
   for (const r of ds.records) {
     const inImage = new Set<number>();
@@ -135,7 +182,8 @@ function summarise(split: string, ds: DetectionDataset): SplitReport {
       c.crowd += r.iscrowd[i];
       c.difficult += r.difficult[i];
       inImage.add(r.labels[i]);
-      const w = r.boxes[4 * i + 2] - r.boxes[4 * i], h = r.boxes[4 * i + 3] - r.boxes[4 * i + 1];
+      const w = r.boxes[4 * i + 2] - r.boxes[4 * i],
+        h = r.boxes[4 * i + 3] - r.boxes[4 * i + 1];
       ws.push(w);
       hs.push(h);
       sides.push(Math.sqrt(w * h));
@@ -164,4 +212,3 @@ function spread(v: number[]): Spread {
   const s = [...v].sort((a, b) => a - b);
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
 }
-

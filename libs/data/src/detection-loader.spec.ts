@@ -12,7 +12,15 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-loader-'));
 let ds: DetectionDataset;
 
 beforeAll(async () => {
-  await writeShapesDataset({ out: dir, format: 'coco', count: 10, valCount: 0, seed: 4, shapes: { width: 48, height: 32 }, imageFormat: 'png' });
+  await writeShapesDataset({
+    out: dir,
+    format: 'coco',
+    count: 10,
+    valCount: 0,
+    seed: 4,
+    shapes: { width: 48, height: 32 },
+    imageFormat: 'png',
+  });
   ds = await readCocoDataset({ annotationFile: path.join(dir, 'annotations', 'instances_train.json') });
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
@@ -31,7 +39,11 @@ describe('DetectionLoader', () => {
     const loader = new DetectionLoader(ds.records, { batchSize: 3, seed: 1 });
     expect(loader.batchesPerEpoch).toBe(3);
     const batches = await take(loader.epoch(0), 100);
-    expect(batches.map((b) => [b.epoch, b.step])).toEqual([[0, 0], [0, 1], [0, 2]]);
+    expect(batches.map((b) => [b.epoch, b.step])).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+    ]);
     const ids = batches.flatMap((b) => b.targets.map((t) => t.imageId));
     expect(new Set(ids).size).toBe(9);
     for (const b of batches) {
@@ -51,20 +63,50 @@ describe('DetectionLoader', () => {
     const b = new DetectionLoader(ds.records, { batchSize: 2, seed: 7 });
     expect(a.epochBatches(0)).toEqual(b.epochBatches(0));
     expect(a.epochBatches(0)).not.toEqual(a.epochBatches(1));
-    expect(a.epochBatches(0)).not.toEqual(new DetectionLoader(ds.records, { batchSize: 2, seed: 8 }).epochBatches(0));
+    expect(a.epochBatches(0)).not.toEqual(
+      new DetectionLoader(ds.records, { batchSize: 2, seed: 8 }).epochBatches(0),
+    );
     expect(ids(await take(a.epoch(2), 10))).toEqual(ids(await take(b.epoch(2), 10)));
-    const ordered = new DetectionLoader(ds.records, { batchSize: 4, seed: 0, shuffle: false, aspectRatioGroupFactor: -1 });
-    expect(ordered.epochBatches(0)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    const ordered = new DetectionLoader(ds.records, {
+      batchSize: 4,
+      seed: 0,
+      shuffle: false,
+      aspectRatioGroupFactor: -1,
+    });
+    expect(ordered.epochBatches(0)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
   });
 
   it('iterates forever, epoch after epoch', async () => {
     const loader = new DetectionLoader(ds.records, { batchSize: 4, seed: 3, prefetch: 3 });
     const batches = await take(loader.iterate(), 7);
-    expect(batches.map((b) => [b.epoch, b.step])).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1], [3, 0]]);
+    expect(batches.map((b) => [b.epoch, b.step])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+      [3, 0],
+    ]);
   });
 
   it('groups images of like aspect ratio into the same batch', async () => {
-    const mixed = ds.records.map((r, i) => (i % 2 ? r : { ...r, width: 32, height: 48, boxes: new Float32Array(0), labels: new Int32Array(0), iscrowd: new Uint8Array(0), difficult: new Uint8Array(0) }));
+    const mixed = ds.records.map((r, i) =>
+      i % 2
+        ? r
+        : {
+            ...r,
+            width: 32,
+            height: 48,
+            boxes: new Float32Array(0),
+            labels: new Int32Array(0),
+            iscrowd: new Uint8Array(0),
+            difficult: new Uint8Array(0),
+          },
+    );
     const loader = new DetectionLoader(mixed, { batchSize: 5, seed: 2 });
     for (let e = 0; e < 5; e++) {
       for (const batch of loader.epochBatches(e)) expect(new Set(batch.map((i) => i % 2)).size).toBe(1);
@@ -85,14 +127,28 @@ describe('DetectionLoader', () => {
       // pixels follow: row 0 of the flipped image is row 0 of the plain one reversed
       if (t.flipped) {
         const w = 48;
-        expect([a.images[i].data[0], a.images[i].data[1], a.images[i].data[2]]).toEqual([plain.images[i].data[(w - 1) * 3], plain.images[i].data[(w - 1) * 3 + 1], plain.images[i].data[(w - 1) * 3 + 2]]);
+        expect([a.images[i].data[0], a.images[i].data[1], a.images[i].data[2]]).toEqual([
+          plain.images[i].data[(w - 1) * 3],
+          plain.images[i].data[(w - 1) * 3 + 1],
+          plain.images[i].data[(w - 1) * 3 + 2],
+        ]);
       }
     }
   });
 
   it('scales boxes when asked to downscale, and leaves crowd and difficult boxes out of targets', async () => {
-    const rec = { ...ds.records[0], boxes: Float32Array.from([4, 2, 20, 10, 0, 0, 48, 32, 8, 8, 16, 16]), labels: Int32Array.from([1, 2, 3]), iscrowd: Uint8Array.from([0, 1, 0]), difficult: Uint8Array.from([0, 0, 1]), annotationIds: new Float64Array(3) };
-    const [batch] = await take(new DetectionLoader([rec], { batchSize: 1, seed: 0, read: { maxSide: 24 } }).epoch(0), 1);
+    const rec = {
+      ...ds.records[0],
+      boxes: Float32Array.from([4, 2, 20, 10, 0, 0, 48, 32, 8, 8, 16, 16]),
+      labels: Int32Array.from([1, 2, 3]),
+      iscrowd: Uint8Array.from([0, 1, 0]),
+      difficult: Uint8Array.from([0, 0, 1]),
+      annotationIds: new Float64Array(3),
+    };
+    const [batch] = await take(
+      new DetectionLoader([rec], { batchSize: 1, seed: 0, read: { maxSide: 24 } }).epoch(0),
+      1,
+    );
     expect([batch.images[0].width, batch.images[0].height]).toEqual([24, 16]);
     expect([batch.targets[0].originalWidth, batch.targets[0].originalHeight]).toEqual([48, 32]);
     expect(Array.from(batch.targets[0].boxes)).toEqual([2, 1, 10, 5]);
@@ -110,6 +166,8 @@ describe('DetectionLoader', () => {
   });
 
   it('refuses a dataset smaller than one batch', () => {
-    expect(() => new DetectionLoader(ds.records.slice(0, 2), { batchSize: 3, seed: 0 })).toThrow(/2 images, fewer than one batch of 3/);
+    expect(() => new DetectionLoader(ds.records.slice(0, 2), { batchSize: 3, seed: 0 })).toThrow(
+      /2 images, fewer than one batch of 3/,
+    );
   });
 });

@@ -59,15 +59,19 @@ export interface LoaderOptions {
  */
 export class DetectionLoader {
   private readonly groups: number[] | undefined;
-  private readonly opts: Required<Pick<LoaderOptions, 'batchSize' | 'seed' | 'shuffle' | 'prefetch'>> & LoaderOptions;
+  private readonly opts: Required<Pick<LoaderOptions, 'batchSize' | 'seed' | 'shuffle' | 'prefetch'>> &
+    LoaderOptions;
 
   constructor(
     private readonly records: readonly DetectionRecord[],
     opts: LoaderOptions,
   ) {
-    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`loader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
+      throw new RangeError(`loader: batchSize must be a positive integer, got ${opts.batchSize}`);
     if (records.length < opts.batchSize) {
-      throw new RangeError(`loader: the dataset has ${records.length} images, fewer than one batch of ${opts.batchSize}`);
+      throw new RangeError(
+        `loader: the dataset has ${records.length} images, fewer than one batch of ${opts.batchSize}`,
+      );
     }
     this.opts = { shuffle: true, prefetch: 2 * opts.batchSize, ...opts };
     const k = opts.aspectRatioGroupFactor ?? 3;
@@ -82,8 +86,12 @@ export class DetectionLoader {
   /** Record indices of each batch of `epoch` (deterministic for the seed). */
   epochBatches(epoch: number): number[][] {
     const n = this.records.length;
-    const order = this.opts.shuffle ? mixRng(this.opts.seed, epoch, 0x5eed).permutation(n) : Array.from({ length: n }, (_, i) => i);
-    return this.groups ? groupedBatches(order, this.groups, this.opts.batchSize) : plainBatches(order, this.opts.batchSize);
+    const order = this.opts.shuffle
+      ? mixRng(this.opts.seed, epoch, 0x5eed).permutation(n)
+      : Array.from({ length: n }, (_, i) => i);
+    return this.groups
+      ? groupedBatches(order, this.groups, this.opts.batchSize)
+      : plainBatches(order, this.opts.batchSize);
   }
 
   /** The batches of one epoch. */
@@ -96,7 +104,11 @@ export class DetectionLoader {
     const start = range.startEpoch ?? 0;
     const end = start + (range.epochs ?? Infinity);
     const plans = this.plans(start, end);
-    type Pending = { epoch: number; step: number; items: Promise<{ image: RgbImage; target: LoaderTarget }>[] };
+    type Pending = {
+      epoch: number;
+      step: number;
+      items: Promise<{ image: RgbImage; target: LoaderTarget }>[];
+    };
     const queue: Pending[] = [];
     let queued = 0;
     let exhausted = false;
@@ -124,7 +136,12 @@ export class DetectionLoader {
       queued -= head.items.length;
       fill(); // keep decoding ahead while this batch is awaited and consumed
       const loaded = await Promise.all(head.items);
-      yield { epoch: head.epoch, step: head.step, images: loaded.map((l) => l.image), targets: loaded.map((l) => l.target) };
+      yield {
+        epoch: head.epoch,
+        step: head.step,
+        images: loaded.map((l) => l.image),
+        targets: loaded.map((l) => l.target),
+      };
     }
   }
 
@@ -140,7 +157,8 @@ export class DetectionLoader {
     const decoded = await readImage(rec.fileName, this.opts.read);
     const t = trainingTarget(rec, { keepDifficult: this.opts.keepDifficult });
     // Boxes are in annotated pixels; follow any downscale (or a file whose size differs from its annotation).
-    const sx = decoded.width / rec.width, sy = decoded.height / rec.height;
+    const sx = decoded.width / rec.width,
+      sy = decoded.height / rec.height;
     let boxes = sx === 1 && sy === 1 ? t.boxes : scaleBoxes(t.boxes, sx, sy);
     let image: RgbImage = { data: decoded.data, width: decoded.width, height: decoded.height };
     let flipped = false;
@@ -151,7 +169,15 @@ export class DetectionLoader {
     }
     return {
       image,
-      target: { imageId: rec.imageId, boxes, labels: t.labels, originalWidth: decoded.originalWidth, originalHeight: decoded.originalHeight, flipped, shortSide },
+      target: {
+        imageId: rec.imageId,
+        boxes,
+        labels: t.labels,
+        originalWidth: decoded.originalWidth,
+        originalHeight: decoded.originalHeight,
+        flipped,
+        shortSide,
+      },
     };
   }
 }

@@ -70,7 +70,10 @@ export interface TrainingTarget {
  * Boxes the model trains on: crowd regions are always dropped (torchvision's COCO reference does the same),
  * difficult objects are dropped unless `keepDifficult` is set.
  */
-export function trainingTarget(record: DetectionRecord, opts: { keepDifficult?: boolean } = {}): TrainingTarget {
+export function trainingTarget(
+  record: DetectionRecord,
+  opts: { keepDifficult?: boolean } = {},
+): TrainingTarget {
   const n = record.labels.length;
   const keep: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -5,7 +5,10 @@ import type { DetectionRecord } from './detection-record';
  * `2 ** linspace(-1, 1, 2k + 1)` over `width / height`, group = `bisect_right(bins, ratio)`. `k = 0` puts all
  * images in one group. Uses the annotated sizes, so no image is decoded.
  */
-export function aspectRatioGroups(records: readonly Pick<DetectionRecord, 'width' | 'height'>[], k: number): number[] {
+export function aspectRatioGroups(
+  records: readonly Pick<DetectionRecord, 'width' | 'height'>[],
+  k: number,
+): number[] {
   const bins = k > 0 ? Array.from({ length: 2 * k + 1 }, (_, i) => Math.pow(2, -1 + (2 * i) / (2 * k))) : [1];
   return records.map((r) => {
     const ratio = r.width / r.height;
@@ -24,7 +27,11 @@ export function aspectRatioGroups(records: readonly Pick<DetectionRecord, 'width
  * @example
  * groupedBatches([0, 1, 2, 3], [0, 1, 0, 1], 2); // [[0, 2], [1, 3]]
  */
-export function groupedBatches(order: readonly number[], groupIds: readonly number[], batchSize: number): number[][] {
+export function groupedBatches(
+  order: readonly number[],
+  groupIds: readonly number[],
+  batchSize: number,
+): number[][] {
   const buffers = new Map<number, number[]>();
   const seen = new Map<number, number[]>();
   const out: number[][] = [];

@@ -1,7 +1,7 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { ImageReadError } from './data-error';
 import { decodeImage, readImage } from './image-io';
 
@@ -11,7 +11,8 @@ function gradientRaw(w: number, h: number): Buffer {
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) b.set([x * 10, y * 10, 100], (y * w + x) * 3);
   return b;
 }
-const raw = (w: number, h: number, channels: 1 | 2 | 3 | 4, buf: Buffer) => sharp(buf, { raw: { width: w, height: h, channels } });
+const raw = (w: number, h: number, channels: 1 | 2 | 3 | 4, buf: Buffer) =>
+  sharp(buf, { raw: { width: w, height: h, channels } });
 
 async function rejection(p: Promise<unknown>): Promise<ImageReadError> {
   try {
@@ -26,7 +27,11 @@ async function rejection(p: Promise<unknown>): Promise<ImageReadError> {
 describe('decodeImage', () => {
   it('decodes lossless PNG, WebP and TIFF to the exact RGB HWC pixels', async () => {
     const src = gradientRaw(5, 4);
-    for (const enc of [(s: sharp.Sharp) => s.png(), (s: sharp.Sharp) => s.webp({ lossless: true }), (s: sharp.Sharp) => s.tiff({ compression: 'lzw' })]) {
+    for (const enc of [
+      (s: Sharp) => s.png(),
+      (s: Sharp) => s.webp({ lossless: true }),
+      (s: Sharp) => s.tiff({ compression: 'lzw' }),
+    ]) {
       const img = await decodeImage(await enc(raw(5, 4, 3, src)).toBuffer(), 'x');
       expect([img.width, img.height]).toEqual([5, 4]);
       expect(Buffer.from(img.data)).toEqual(src);
@@ -34,7 +39,10 @@ describe('decodeImage', () => {
   });
 
   it('decodes JPEG within JPEG error and reports its type', async () => {
-    const img = await decodeImage(await raw(8, 8, 3, Buffer.alloc(192, 200)).jpeg({ quality: 95 }).toBuffer(), 'x.jpg');
+    const img = await decodeImage(
+      await raw(8, 8, 3, Buffer.alloc(192, 200)).jpeg({ quality: 95 }).toBuffer(),
+      'x.jpg',
+    );
     expect(img.type).toBe('jpeg');
     expect(Math.max(...Array.from(img.data, (v) => Math.abs(v - 200)))).toBeLessThanOrEqual(2);
   });
@@ -43,16 +51,36 @@ describe('decodeImage', () => {
     const rgba = Buffer.from([10, 20, 30, 0, 40, 50, 60, 128]);
     const a = await decodeImage(await raw(2, 1, 4, rgba).png().toBuffer(), 'a.png');
     expect(Array.from(a.data)).toEqual([10, 20, 30, 40, 50, 60]);
-    const g = await decodeImage(await raw(3, 1, 1, Buffer.from([0, 77, 255])).png().toBuffer(), 'g.png');
+    const g = await decodeImage(
+      await raw(3, 1, 1, Buffer.from([0, 77, 255]))
+        .png()
+        .toBuffer(),
+      'g.png',
+    );
     expect(Array.from(g.data)).toEqual([0, 0, 0, 77, 77, 77, 255, 255, 255]);
-    const ga = await decodeImage(await raw(2, 1, 2, Buffer.from([9, 0, 99, 255])).png().toBuffer(), 'ga.png');
+    const ga = await decodeImage(
+      await raw(2, 1, 2, Buffer.from([9, 0, 99, 255]))
+        .png()
+        .toBuffer(),
+      'ga.png',
+    );
     expect(Array.from(ga.data)).toEqual([9, 9, 9, 99, 99, 99]);
   });
 
   it('takes the first frame of an animated GIF', async () => {
-    const red = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
-    const blue = await sharp({ create: { width: 4, height: 3, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toBuffer();
-    const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer();
+    const red = await sharp({
+      create: { width: 4, height: 3, channels: 3, background: { r: 255, g: 0, b: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const blue = await sharp({
+      create: { width: 4, height: 3, channels: 3, background: { r: 0, g: 0, b: 255 } },
+    })
+      .png()
+      .toBuffer();
+    const gif = await sharp([red, blue], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const img = await decodeImage(gif, 'anim.gif');
     expect([img.type, img.width, img.height]).toEqual(['gif', 4, 3]);
     expect(Array.from(img.data.subarray(0, 3))).toEqual([255, 0, 0]);
@@ -61,7 +89,8 @@ describe('decodeImage', () => {
   it('applies EXIF orientation (6 = rotate 90° clockwise)', async () => {
     // 16×8 stored: left half red, right half blue. Displayed: 8×16, top half red, bottom half blue.
     const b = Buffer.alloc(16 * 8 * 3);
-    for (let y = 0; y < 8; y++) for (let x = 0; x < 16; x++) b.set(x < 8 ? [255, 0, 0] : [0, 0, 255], (y * 16 + x) * 3);
+    for (let y = 0; y < 8; y++)
+      for (let x = 0; x < 16; x++) b.set(x < 8 ? [255, 0, 0] : [0, 0, 255], (y * 16 + x) * 3);
     const jpg = await raw(16, 8, 3, b).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
     const img = await decodeImage(jpg, 'rot.jpg');
     expect([img.width, img.height, img.originalWidth, img.originalHeight]).toEqual([8, 16, 8, 16]);
@@ -93,7 +122,9 @@ describe('decodeImage', () => {
     const big = await rejection(decodeImage(jpg, 'bomb.jpg', { limitInputPixels: 64 * 64 - 1 }));
     expect(big.reason).toBe('too-many-pixels');
     expect(big.message).toContain('bomb.jpg');
-    await expect(decodeImage(jpg, 'ok.jpg', { limitInputPixels: 64 * 64 })).resolves.toMatchObject({ width: 64 });
+    await expect(decodeImage(jpg, 'ok.jpg', { limitInputPixels: 64 * 64 })).resolves.toMatchObject({
+      width: 64,
+    });
   });
 });
 

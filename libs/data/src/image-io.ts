@@ -64,23 +64,40 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
  * Decodes image bytes already in memory (an upload, a file read elsewhere); `name` is used in errors. Same
  * behaviour as {@link readImage}.
  */
-export async function decodeImage(buf: Uint8Array, name: string, opts: ReadImageOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  buf: Uint8Array,
+  name: string,
+  opts: ReadImageOptions = {},
+): Promise<DecodedImage> {
   if (buf.length === 0) throw new ImageReadError(name, 'empty', 'empty file (0 bytes)');
   const type = sniffImageType(buf);
   if (!type) {
     const head = Array.from(buf.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new ImageReadError(name, 'unsupported', `not a JPEG, PNG, WebP, TIFF or GIF image (first bytes: ${head})`);
+    throw new ImageReadError(
+      name,
+      'unsupported',
+      `not a JPEG, PNG, WebP, TIFF or GIF image (first bytes: ${head})`,
+    );
   }
   const limit = opts.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   try {
-    let pipeline = sharp(buf, { limitInputPixels: limit === false ? false : limit, pages: 1, page: 0 }).rotate();
+    let pipeline = sharp(buf, {
+      limitInputPixels: limit === false ? false : limit,
+      pages: 1,
+      page: 0,
+    }).rotate();
     const meta = await pipeline.metadata();
     // metadata() reports the stored size; orientations 5..8 swap width and height when displayed.
     const swap = (meta.orientation ?? 1) >= 5;
     const originalWidth = swap ? meta.height! : meta.width!;
-    const originalHeight = swap ? meta.width! : meta.pageHeight ?? meta.height!;
+    const originalHeight = swap ? meta.width! : (meta.pageHeight ?? meta.height!);
     if (opts.maxSide !== undefined && Math.max(originalWidth, originalHeight) > opts.maxSide) {
-      pipeline = pipeline.resize({ width: opts.maxSide, height: opts.maxSide, fit: 'inside', withoutEnlargement: true });
+      pipeline = pipeline.resize({
+        width: opts.maxSide,
+        height: opts.maxSide,
+        fit: 'inside',
+        withoutEnlargement: true,
+      });
     }
     const { data, info } = await pipeline
       .removeAlpha()

@@ -10,7 +10,8 @@ export type ImageType = 'jpeg' | 'png' | 'webp' | 'tiff' | 'gif';
  * sniffImageType(await fs.readFile('photo.bin')); // 'jpeg'
  */
 export function sniffImageType(buf: Uint8Array): ImageType | undefined {
-  const at = (i: number, bytes: number[]) => buf.length >= i + bytes.length && bytes.every((b, k) => buf[i + k] === b);
+  const at = (i: number, bytes: number[]) =>
+    buf.length >= i + bytes.length && bytes.every((b, k) => buf[i + k] === b);
   if (at(0, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (at(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   if (at(0, [0x47, 0x49, 0x46, 0x38]) && (at(4, [0x37, 0x61]) || at(4, [0x39, 0x61]))) return 'gif';

@@ -2,7 +2,11 @@
  * `Promise.all(items.map(fn))` with at most `limit` calls in flight; results keep the input order. The first
  * rejection rejects the whole call (calls already started finish in the background, their results dropped).
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -10,7 +10,9 @@ describe('RgbCanvas', () => {
     for (let y = 0; y < 6; y++) {
       for (let x = 0; x < 8; x++) {
         const inside = x >= 2 && x < 5 && y >= 1 && y < 4;
-        expect(Array.from(img.data.subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3))).toEqual(inside ? [255, 128, 0] : [0, 0, 0]);
+        expect(Array.from(img.data.subarray((y * 8 + x) * 3, (y * 8 + x) * 3 + 3))).toEqual(
+          inside ? [255, 128, 0] : [0, 0, 0],
+        );
       }
     }
   });

@@ -33,9 +33,11 @@ export class RgbCanvas {
 
   /** Linear gradient from `c0` to `c1` along `angle` (radians), across the whole canvas. */
   linearGradient(c0: Rgb, c1: Rgb, angle: number): void {
-    const dx = cos(angle), dy = sin(angle);
+    const dx = cos(angle),
+      dy = sin(angle);
     const span = Math.abs(dx) * this.width + Math.abs(dy) * this.height;
-    const x0 = dx < 0 ? this.width : 0, y0 = dy < 0 ? this.height : 0;
+    const x0 = dx < 0 ? this.width : 0,
+      y0 = dy < 0 ? this.height : 0;
     for (let y = 0; y < this.height; y++) {
       for (let x = 0; x < this.width; x++) {
         const t = ((x + 0.5 - x0) * dx + (y + 0.5 - y0) * dy) / span;
@@ -79,8 +81,10 @@ export class RgbCanvas {
 
   /** Mean colour of the pixels inside `[x1, y1, x2, y2)` (clipped to the canvas). */
   meanColour(x1: number, y1: number, x2: number, y2: number): Rgb {
-    const xa = max(0, floor(x1)), xb = min(this.width, ceil(x2));
-    const ya = max(0, floor(y1)), yb = min(this.height, ceil(y2));
+    const xa = max(0, floor(x1)),
+      xb = min(this.width, ceil(x2));
+    const ya = max(0, floor(y1)),
+      yb = min(this.height, ceil(y2));
     const s: Rgb = [0, 0, 0];
     let n = 0;
     for (let y = ya; y < yb; y++) {
@@ -101,17 +105,26 @@ export class RgbCanvas {
    * Returns the tight box `[x1, y1, x2, y2]` (integer pixel edges) of the pixels covered at least half, or
    * `undefined` when no pixel is.
    */
-  fillPolygon(poly: readonly number[], colour: (x: number, y: number) => Rgb, ss = 3): [number, number, number, number] | undefined {
+  fillPolygon(
+    poly: readonly number[],
+    colour: (x: number, y: number) => Rgb,
+    ss = 3,
+  ): [number, number, number, number] | undefined {
     const n = poly.length / 2;
-    let ymin = Infinity, ymax = -Infinity, xmin = Infinity, xmax = -Infinity;
+    let ymin = Infinity,
+      ymax = -Infinity,
+      xmin = Infinity,
+      xmax = -Infinity;
     for (let i = 0; i < n; i++) {
       xmin = min(xmin, poly[2 * i]);
       xmax = max(xmax, poly[2 * i]);
       ymin = min(ymin, poly[2 * i + 1]);
       ymax = max(ymax, poly[2 * i + 1]);
     }
-    const px0 = max(0, floor(xmin)), px1 = min(this.width, ceil(xmax));
-    const py0 = max(0, floor(ymin)), py1 = min(this.height, ceil(ymax));
+    const px0 = max(0, floor(xmin)),
+      px1 = min(this.width, ceil(xmax));
+    const py0 = max(0, floor(ymin)),
+      py1 = min(this.height, ceil(ymax));
     if (px1 <= px0 || py1 <= py0) return undefined;
     const bw = px1 - px0;
     const cover = new Float32Array(bw * (py1 - py0));
@@ -121,9 +134,11 @@ export class RgbCanvas {
       const yc = (sy + 0.5) / ss;
       xs.length = 0;
       for (let i = 0; i < n; i++) {
-        const ax = poly[2 * i], ay = poly[2 * i + 1];
+        const ax = poly[2 * i],
+          ay = poly[2 * i + 1];
         const j = (i + 1) % n;
-        const bx = poly[2 * j], by = poly[2 * j + 1];
+        const bx = poly[2 * j],
+          by = poly[2 * j + 1];
         if ((ay <= yc && by > yc) || (by <= yc && ay > yc)) xs.push(ax + ((yc - ay) * (bx - ax)) / (by - ay));
       }
       xs.sort((a, b) => a - b);
@@ -134,7 +149,10 @@ export class RgbCanvas {
         for (let m = m0; m <= m1; m++) cover[row + floor(m / ss) - px0] += w;
       }
     }
-    let bx1 = Infinity, by1 = Infinity, bx2 = -Infinity, by2 = -Infinity;
+    let bx1 = Infinity,
+      by1 = Infinity,
+      bx2 = -Infinity,
+      by2 = -Infinity;
     for (let y = py0; y < py1; y++) {
       for (let x = px0; x < px1; x++) {
         const c = cover[(y - py0) * bw + x - px0];
@@ -156,7 +174,8 @@ export class RgbCanvas {
   /** A straight line of the given width from (x0, y0) to (x1, y1), drawn as a filled quad. */
   line(x0: number, y0: number, x1: number, y1: number, width: number, colour: Rgb): void {
     const len = hypot(x1 - x0, y1 - y0) || 1;
-    const nx = (-(y1 - y0) / len) * (width / 2), ny = ((x1 - x0) / len) * (width / 2);
+    const nx = (-(y1 - y0) / len) * (width / 2),
+      ny = ((x1 - x0) / len) * (width / 2);
     this.fillPolygon([x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny], () => colour);
   }
 

@@ -24,7 +24,32 @@ export function unitPolygon(shape: ShapeClass): number[] {
     }
     case 'cross': {
       const t = 0.17; // half the arm thickness
-      return [-t, -0.5, t, -0.5, t, -t, 0.5, -t, 0.5, t, t, t, t, 0.5, -t, 0.5, -t, t, -0.5, t, -0.5, -t, -t, -t];
+      return [
+        -t,
+        -0.5,
+        t,
+        -0.5,
+        t,
+        -t,
+        0.5,
+        -t,
+        0.5,
+        t,
+        t,
+        t,
+        t,
+        0.5,
+        -t,
+        0.5,
+        -t,
+        t,
+        -0.5,
+        t,
+        -0.5,
+        -t,
+        -t,
+        -t,
+      ];
     }
     case 'star': {
       const pts: number[] = [];
@@ -64,7 +89,10 @@ export function polygonArea(poly: readonly number[]): number {
 
 /** Axis-aligned extent `[x1, y1, x2, y2]` of a flat polygon. */
 export function polygonExtent(poly: readonly number[]): [number, number, number, number] {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity,
+    y1 = Infinity,
+    x2 = -Infinity,
+    y2 = -Infinity;
   for (let i = 0; i < poly.length; i += 2) {
     x1 = Math.min(x1, poly[i]);
     x2 = Math.max(x2, poly[i]);

@@ -11,18 +11,40 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-shapes-'));
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
 const shapes = { width: 96, height: 64 };
-const expected = (split: 'train' | 'val', i: number) => generateShapeSample(shapeSampleRng(9, split, i), resolveShapesOptions(shapes)).objects;
+const expected = (split: 'train' | 'val', i: number) =>
+  generateShapeSample(shapeSampleRng(9, split, i), resolveShapesOptions(shapes)).objects;
 
 describe('writeShapesDataset', () => {
   it('COCO round trip: generator → COCO-2017 tree → reader gives the same boxes and labels', async () => {
     const out = path.join(dir, 'coco');
-    const summary = await writeShapesDataset({ out, format: 'coco', count: 6, valCount: 3, seed: 9, shapes, imageFormat: 'png' });
-    expect(summary.splits.map((s) => [s.split, s.images])).toEqual([['train', 6], ['val', 3]]);
+    const summary = await writeShapesDataset({
+      out,
+      format: 'coco',
+      count: 6,
+      valCount: 3,
+      seed: 9,
+      shapes,
+      imageFormat: 'png',
+    });
+    expect(summary.splits.map((s) => [s.split, s.images])).toEqual([
+      ['train', 6],
+      ['val', 3],
+    ]);
     expect((await fs.readdir(out)).sort()).toEqual(['annotations', 'train', 'val']);
-    expect((await fs.readdir(path.join(out, 'annotations'))).sort()).toEqual(['instances_train.json', 'instances_val.json']);
+    expect((await fs.readdir(path.join(out, 'annotations'))).sort()).toEqual([
+      'instances_train.json',
+      'instances_val.json',
+    ]);
     for (const split of ['train', 'val'] as const) {
-      const ds = await readCocoDataset({ annotationFile: path.join(out, 'annotations', `instances_${split}.json`) });
-      expect(ds.categories.map((c) => [c.id, c.name])).toEqual([[1, 'circle'], [2, 'cross'], [3, 'square'], [4, 'triangle']]);
+      const ds = await readCocoDataset({
+        annotationFile: path.join(out, 'annotations', `instances_${split}.json`),
+      });
+      expect(ds.categories.map((c) => [c.id, c.name])).toEqual([
+        [1, 'circle'],
+        [2, 'cross'],
+        [3, 'square'],
+        [4, 'triangle'],
+      ]);
       expect(ds.issues).toEqual([]);
       expect(ds.records.map((r) => r.imageId)).toEqual(split === 'train' ? [1, 2, 3, 4, 5, 6] : [7, 8, 9]);
       for (const [i, r] of ds.records.entries()) {
@@ -42,7 +64,9 @@ describe('writeShapesDataset', () => {
     const out = path.join(dir, 'voc');
     await writeShapesDataset({ out, format: 'voc', count: 5, valCount: 2, seed: 9, shapes });
     expect((await fs.readdir(path.join(out, 'ImageSets', 'Main'))).sort()).toEqual(['train.txt', 'val.txt']);
-    expect(await fs.readFile(path.join(out, 'ImageSets', 'Main', 'val.txt'), 'utf8')).toBe('000006\n000007\n');
+    expect(await fs.readFile(path.join(out, 'ImageSets', 'Main', 'val.txt'), 'utf8')).toBe(
+      '000006\n000007\n',
+    );
     const xml = await fs.readFile(path.join(out, 'Annotations', '000001.xml'), 'utf8');
     const first = expected('train', 0)[0];
     expect(xml).toContain(`<xmin>${first.box[0] + 1}</xmin>`); // 1-based on disk
@@ -60,7 +84,8 @@ describe('writeShapesDataset', () => {
   });
 
   it('is deterministic: the same seed writes the same annotations', async () => {
-    const a = path.join(dir, 'det-a'), b = path.join(dir, 'det-b');
+    const a = path.join(dir, 'det-a'),
+      b = path.join(dir, 'det-b');
     await writeShapesDataset({ out: a, format: 'coco', count: 4, valCount: 1, seed: 2 });
     await writeShapesDataset({ out: b, format: 'coco', count: 4, valCount: 1, seed: 2 });
     const read = (d: string) => fs.readFile(path.join(d, 'annotations', 'instances_train.json'), 'utf8');

@@ -2,7 +2,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { buildVocXml, writeCocoInstances, type WritableImage } from './annotation-writers';
-import { generateShapeSample, resolveShapesOptions, shapeSampleRng, type ShapesOptions } from './shapes-generator';
+import {
+  generateShapeSample,
+  resolveShapesOptions,
+  shapeSampleRng,
+  type ShapesOptions,
+} from './shapes-generator';
 
 export interface WriteShapesOptions {
   /** Output folder (created; existing files with the same names are overwritten). */
@@ -49,7 +54,10 @@ export async function writeShapesDataset(opts: WriteShapesOptions): Promise<Shap
   const total = opts.count + opts.valCount;
   const splits: ShapesDatasetSummary['splits'] = [];
   let done = 0;
-  for (const [split, n, offset] of [['train', opts.count, 0], ['val', opts.valCount, opts.count]] as const) {
+  for (const [split, n, offset] of [
+    ['train', opts.count, 0],
+    ['val', opts.valCount, opts.count],
+  ] as const) {
     const imageDir = opts.format === 'coco' ? path.join(root, split) : path.join(root, 'JPEGImages');
     await fs.mkdir(imageDir, { recursive: true });
     if (opts.format === 'voc') await fs.mkdir(path.join(root, 'Annotations'), { recursive: true });
@@ -65,17 +73,27 @@ export async function writeShapesDataset(opts: WriteShapesOptions): Promise<Shap
         fileName: `${stem}.${ext}`,
         width: shapes.width,
         height: shapes.height,
-        objects: sample.objects.map((o) => ({ categoryId: o.label, name: o.shape, box: o.box, area: o.area, polygon: o.polygon })),
+        objects: sample.objects.map((o) => ({
+          categoryId: o.label,
+          name: o.shape,
+          box: o.box,
+          area: o.area,
+          polygon: o.polygon,
+        })),
       };
       images.push(im);
       objects += im.objects.length;
       const write = async () => {
-        const img = sharp(Buffer.from(sample.image.data.buffer, sample.image.data.byteOffset, sample.image.data.byteLength), {
-          raw: { width: sample.image.width, height: sample.image.height, channels: 3 },
-        });
+        const img = sharp(
+          Buffer.from(sample.image.data.buffer, sample.image.data.byteOffset, sample.image.data.byteLength),
+          {
+            raw: { width: sample.image.width, height: sample.image.height, channels: 3 },
+          },
+        );
         const enc = ext === 'jpg' ? img.jpeg({ quality: 92, chromaSubsampling: '4:4:4' }) : img.png();
         await enc.toFile(path.join(imageDir, im.fileName));
-        if (opts.format === 'voc') await fs.writeFile(path.join(root, 'Annotations', `${stem}.xml`), buildVocXml(im));
+        if (opts.format === 'voc')
+          await fs.writeFile(path.join(root, 'Annotations', `${stem}.xml`), buildVocXml(im));
         opts.onProgress?.(++done, total);
       };
       const p: Promise<void> = write().finally(() => pending.delete(p));

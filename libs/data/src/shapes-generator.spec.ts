@@ -6,7 +6,14 @@ describe('shapes generator', () => {
   const opts = resolveShapesOptions();
 
   it('defaults to a learnable task: 128×128, four classes, 1–4 objects of 16–64 px', () => {
-    expect(opts).toMatchObject({ width: 128, height: 128, minObjects: 1, maxObjects: 4, minObjectSize: 16, maxObjectSize: 64 });
+    expect(opts).toMatchObject({
+      width: 128,
+      height: 128,
+      minObjects: 1,
+      maxObjects: 4,
+      minObjectSize: 16,
+      maxObjectSize: 64,
+    });
     expect(DEFAULT_SHAPE_CLASSES).toEqual(['circle', 'cross', 'square', 'triangle']);
   });
 
@@ -43,8 +50,10 @@ describe('shapes generator', () => {
       }
       for (let a = 0; a < s.objects.length; a++) {
         for (let b = a + 1; b < s.objects.length; b++) {
-          const p = s.objects[a].box, q = s.objects[b].box;
-          if (Math.min(p[2], q[2]) > Math.max(p[0], q[0]) && Math.min(p[3], q[3]) > Math.max(p[1], q[1])) overlapping++;
+          const p = s.objects[a].box,
+            q = s.objects[b].box;
+          if (Math.min(p[2], q[2]) > Math.max(p[0], q[0]) && Math.min(p[3], q[3]) > Math.max(p[1], q[1]))
+            overlapping++;
         }
       }
     }
@@ -57,19 +66,31 @@ describe('shapes generator', () => {
   });
 
   it('draws the object where its box is: the box interior differs from the background around it', () => {
-    const o = resolveShapesOptions({ minLines: 0, maxLines: 0, maxNoise: 1, minObjects: 1, maxObjects: 1, classes: ['square'] });
+    const o = resolveShapesOptions({
+      minLines: 0,
+      maxLines: 0,
+      maxNoise: 1,
+      minObjects: 1,
+      maxObjects: 1,
+      classes: ['square'],
+    });
     const s = generateShapeSample(new Rng(11), o);
     const [x1, y1, x2, y2] = s.objects[0].box;
-    const px = (x: number, y: number) => Array.from(s.image.data.subarray((y * 128 + x) * 3, (y * 128 + x) * 3 + 3));
+    const px = (x: number, y: number) =>
+      Array.from(s.image.data.subarray((y * 128 + x) * 3, (y * 128 + x) * 3 + 3));
     const centre = px(Math.floor((x1 + x2) / 2), Math.floor((y1 + y2) / 2));
     const outside = px(x1 > 2 ? x1 - 2 : x2 + 1, Math.floor((y1 + y2) / 2));
-    expect(Math.hypot(centre[0] - outside[0], centre[1] - outside[1], centre[2] - outside[2])).toBeGreaterThan(40);
+    expect(
+      Math.hypot(centre[0] - outside[0], centre[1] - outside[1], centre[2] - outside[2]),
+    ).toBeGreaterThan(40);
   });
 
   it('rejects options that cannot work, naming them', () => {
     expect(() => resolveShapesOptions({ width: 8 })).toThrow(/size must be integers ≥ 16/);
     expect(() => resolveShapesOptions({ classes: ['hexagon' as never] })).toThrow(/unknown class hexagon/);
-    expect(() => resolveShapesOptions({ width: 64, height: 64, maxObjectSize: 80 })).toThrow(/maxObjectSize 80 does not fit/);
+    expect(() => resolveShapesOptions({ width: 64, height: 64, maxObjectSize: 80 })).toThrow(
+      /maxObjectSize 80 does not fit/,
+    );
   });
 
   it('has unit polygons of the expected areas (hand-checked)', () => {

@@ -15,8 +15,10 @@ async function makeRoot(files: Record<string, string>, split: Record<string, str
   const root = mkdtempSync(path.join(os.tmpdir(), 'resdet-voc-'));
   await fs.mkdir(path.join(root, 'Annotations'));
   await fs.mkdir(path.join(root, 'ImageSets', 'Main'), { recursive: true });
-  for (const [id, text] of Object.entries(files)) await fs.writeFile(path.join(root, 'Annotations', `${id}.xml`), text);
-  for (const [s, ids] of Object.entries(split)) await fs.writeFile(path.join(root, 'ImageSets', 'Main', `${s}.txt`), ids.join('\n') + '\n');
+  for (const [id, text] of Object.entries(files))
+    await fs.writeFile(path.join(root, 'Annotations', `${id}.xml`), text);
+  for (const [s, ids] of Object.entries(split))
+    await fs.writeFile(path.join(root, 'ImageSets', 'Main', `${s}.txt`), ids.join('\n') + '\n');
   return root;
 }
 
@@ -32,7 +34,10 @@ describe('readVocDataset', () => {
   it('converts 1-based inclusive pixel indices to 0-based pixel edges, keeps difficult flags, uses the VOC classes', async () => {
     const r = await root(
       {
-        '000005': xml('000005.jpg', 500, 375, [obj('chair', [1, 1, 10, 20]), obj('dog', [263, 211, 324, 339], 1)]),
+        '000005': xml('000005.jpg', 500, 375, [
+          obj('chair', [1, 1, 10, 20]),
+          obj('dog', [263, 211, 324, 339], 1),
+        ]),
         '000007': xml('000007.jpg', 500, 333, [obj('car', [141, 50, 500, 330], 0)]),
       },
       { val: ['000005', '000007'] },
@@ -54,20 +59,33 @@ describe('readVocDataset', () => {
   });
 
   it('takes classes from the data (sorted) when they are not VOC classes, or from the caller', async () => {
-    const r = await root({ a: xml('a.png', 10, 10, [obj('square', [1, 1, 5, 5]), obj('circle', [2, 2, 8, 8])]) }, { train: ['a'] });
+    const r = await root(
+      { a: xml('a.png', 10, 10, [obj('square', [1, 1, 5, 5]), obj('circle', [2, 2, 8, 8])]) },
+      { train: ['a'] },
+    );
     const ds = await readVocDataset({ root: r });
-    expect(ds.categories.map((c) => [c.label, c.name])).toEqual([[1, 'circle'], [2, 'square']]);
+    expect(ds.categories.map((c) => [c.label, c.name])).toEqual([
+      [1, 'circle'],
+      [2, 'square'],
+    ]);
     expect(Array.from(ds.records[0].labels)).toEqual([2, 1]);
     expect(ds.records[0].fileName).toBe(path.join(r, 'JPEGImages', 'a.png'));
     const given = await readVocDataset({ root: r, classes: ['square', 'circle', 'star'] });
     expect(Array.from(given.records[0].labels)).toEqual([1, 2]);
-    await expect(readVocDataset({ root: r, classes: ['star'] })).rejects.toThrow(/a\.xml: annotation\.object\[0\]\.name "square" is not one of the classes \(star\)/);
+    await expect(readVocDataset({ root: r, classes: ['star'] })).rejects.toThrow(
+      /a\.xml: annotation\.object\[0\]\.name "square" is not one of the classes \(star\)/,
+    );
   });
 
   it('names the file of truncated XML, a listed but absent annotation, a missing split list and a missing field', async () => {
     const good = xml('x.jpg', 10, 10, [obj('cat', [1, 1, 5, 5])]);
     const r = await root(
-      { ok: good, cut: good.slice(0, 120), nosize: '<annotation><object><name>cat</name></object></annotation>', nobox: xml('y.jpg', 10, 10, ['<object><name>cat</name></object>']) },
+      {
+        ok: good,
+        cut: good.slice(0, 120),
+        nosize: '<annotation><object><name>cat</name></object></annotation>',
+        nobox: xml('y.jpg', 10, 10, ['<object><name>cat</name></object>']),
+      },
       { cut: ['ok', 'cut'], absent: ['ok', 'ghost'], nosize: ['nosize'], nobox: ['nobox'] },
     );
     const err = async (split: string) => {
@@ -97,7 +115,10 @@ describe('readVocDataset', () => {
   });
 
   it('clips boxes reaching outside the image and drops degenerate ones, as counted issues', async () => {
-    const r = await root({ a: xml('a.jpg', 20, 10, [obj('cat', [0, 1, 25, 10]), obj('cat', [5, 5, 4, 9])]) }, { train: ['a'] });
+    const r = await root(
+      { a: xml('a.jpg', 20, 10, [obj('cat', [0, 1, 25, 10]), obj('cat', [5, 5, 4, 9])]) },
+      { train: ['a'] },
+    );
     const ds = await readVocDataset({ root: r });
     expect(Array.from(ds.records[0].boxes)).toEqual([0, 0, 20, 10]);
     expect(ds.issues.map((i) => [i.kind, i.field])).toEqual([

@@ -8,8 +8,26 @@ import { mapLimit } from './map-limit';
 
 /** The 20 PASCAL VOC classes in their standard order (label 1 = aeroplane … 20 = tvmonitor). */
 export const VOC_CLASSES: readonly string[] = Object.freeze([
-  'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
 ]);
 
 export interface ReadVocOptions {
@@ -66,10 +84,21 @@ export async function readVocDataset(opts: ReadVocOptions): Promise<DetectionDat
   try {
     list = await fs.readFile(listFile, 'utf8');
   } catch (e) {
-    throw new DatasetError(listFile, undefined, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${root} a VOC root with ImageSets/Main/${split}.txt?`);
+    throw new DatasetError(
+      listFile,
+      undefined,
+      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${root} a VOC root with ImageSets/Main/${split}.txt?`,
+    );
   }
-  const ids = list.split(/\r?\n/).map((l) => l.trim().split(/\s+/)[0]).filter((l) => l.length > 0);
-  const parser = new XMLParser({ isArray: (name) => name === 'object', parseTagValue: false, trimValues: true });
+  const ids = list
+    .split(/\r?\n/)
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((l) => l.length > 0);
+  const parser = new XMLParser({
+    isArray: (name) => name === 'object',
+    parseTagValue: false,
+    trimValues: true,
+  });
   const read = await mapLimit(ids, 16, async (id) => {
     try {
       return await readVocXml(root, id, parser);
@@ -82,7 +111,10 @@ export async function readVocDataset(opts: ReadVocOptions): Promise<DetectionDat
   const images = read.filter((im): im is VocImage => im !== undefined);
 
   const names = new Set(images.flatMap((im) => im.objects.map((o) => o.name)));
-  const classes = opts.classes ?? (await readLabelsFile(root)) ?? ([...names].every((n) => VOC_CLASSES.includes(n)) ? VOC_CLASSES : [...names].sort());
+  const classes =
+    opts.classes ??
+    (await readLabelsFile(root)) ??
+    ([...names].every((n) => VOC_CLASSES.includes(n)) ? VOC_CLASSES : [...names].sort());
   const labelOf = new Map(classes.map((c, i) => [c, i + 1]));
   const issues: DatasetIssue[] = [];
   const records: DetectionRecord[] = images.map((im, i) => {
@@ -90,7 +122,11 @@ export async function readVocDataset(opts: ReadVocOptions): Promise<DetectionDat
     for (const o of im.objects) {
       const label = labelOf.get(o.name);
       if (label === undefined) {
-        throw new DatasetError(im.xml, `${o.field}.name`, `"${o.name}" is not one of the classes (${classes.join(', ')})`);
+        throw new DatasetError(
+          im.xml,
+          `${o.field}.name`,
+          `"${o.name}" is not one of the classes (${classes.join(', ')})`,
+        );
       }
       const box = fixBox(o.box, im.width, im.height, { file: im.xml, field: `${o.field}.bndbox` }, issues);
       if (box) kept.push({ box, label, difficult: o.difficult });
@@ -121,9 +157,13 @@ async function readLabelsFile(root: string): Promise<string[] | undefined> {
   } catch {
     return undefined;
   }
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (names.length === 0) throw new DatasetError(file, undefined, 'lists no class names');
-  if (new Set(names).size !== names.length) throw new DatasetError(file, undefined, 'lists a class name twice');
+  if (new Set(names).size !== names.length)
+    throw new DatasetError(file, undefined, 'lists a class name twice');
   return names;
 }
 
@@ -133,12 +173,18 @@ async function readVocXml(root: string, id: string, parser: XMLParser): Promise<
   try {
     text = await fs.readFile(xml, 'utf8');
   } catch (e) {
-    throw new DatasetError(xml, undefined, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); image id ${id} is listed in the split`);
+    throw new DatasetError(
+      xml,
+      undefined,
+      `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); image id ${id} is listed in the split`,
+    );
   }
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const unclosed = /^Invalid '(\[[^\]]*\])' found/.exec(valid.err.msg);
-    const what = unclosed ? `unclosed element(s) ${(JSON.parse(unclosed[1]) as string[]).map((t) => `<${t}>`).join(', ')} at the end (truncated file?)` : valid.err.msg;
+    const what = unclosed
+      ? `unclosed element(s) ${(JSON.parse(unclosed[1]) as string[]).map((t) => `<${t}>`).join(', ')} at the end (truncated file?)`
+      : valid.err.msg;
     throw new DatasetError(xml, undefined, `is not well-formed XML (line ${valid.err.line}: ${what})`);
   }
   const doc = parser.parse(text) as Record<string, unknown>;
@@ -146,22 +192,32 @@ async function readVocXml(root: string, id: string, parser: XMLParser): Promise<
   if (!ann || typeof ann !== 'object') throw new DatasetError(xml, 'annotation', 'root element is missing');
   const num = (v: unknown, field: string): number => {
     const n = typeof v === 'string' && v !== '' ? Number(v) : NaN;
-    if (!Number.isFinite(n)) throw new DatasetError(xml, field, `must be a number, ${v === undefined ? 'it is missing' : `got ${JSON.stringify(v)}`}`);
+    if (!Number.isFinite(n))
+      throw new DatasetError(
+        xml,
+        field,
+        `must be a number, ${v === undefined ? 'it is missing' : `got ${JSON.stringify(v)}`}`,
+      );
     return n;
   };
   const size = (ann.size ?? {}) as Record<string, unknown>;
   const width = num(size.width, 'annotation.size.width');
   const height = num(size.height, 'annotation.size.height');
-  if (!(width > 0 && height > 0)) throw new DatasetError(xml, 'annotation.size', `must be positive, got ${width}x${height}`);
+  if (!(width > 0 && height > 0))
+    throw new DatasetError(xml, 'annotation.size', `must be positive, got ${width}x${height}`);
   const fileName = typeof ann.filename === 'string' && ann.filename !== '' ? ann.filename : `${id}.jpg`;
   const objects = ((ann.object ?? []) as Record<string, unknown>[]).map((o, k): VocObject => {
     const field = `annotation.object[${k}]`;
-    if (typeof o.name !== 'string' || o.name === '') throw new DatasetError(xml, `${field}.name`, 'is missing');
+    if (typeof o.name !== 'string' || o.name === '')
+      throw new DatasetError(xml, `${field}.name`, 'is missing');
     const b = o.bndbox as Record<string, unknown> | undefined;
     if (!b || typeof b !== 'object') throw new DatasetError(xml, `${field}.bndbox`, 'is missing');
-    const xmin = num(b.xmin, `${field}.bndbox.xmin`), ymin = num(b.ymin, `${field}.bndbox.ymin`);
-    const xmax = num(b.xmax, `${field}.bndbox.xmax`), ymax = num(b.ymax, `${field}.bndbox.ymax`);
-    const difficult = o.difficult === undefined || o.difficult === '' ? 0 : num(o.difficult, `${field}.difficult`) ? 1 : 0;
+    const xmin = num(b.xmin, `${field}.bndbox.xmin`),
+      ymin = num(b.ymin, `${field}.bndbox.ymin`);
+    const xmax = num(b.xmax, `${field}.bndbox.xmax`),
+      ymax = num(b.ymax, `${field}.bndbox.ymax`);
+    const difficult =
+      o.difficult === undefined || o.difficult === '' ? 0 : num(o.difficult, `${field}.difficult`) ? 1 : 0;
     return { name: o.name, box: [xmin - 1, ymin - 1, xmax, ymax], difficult, field };
   });
   return { id, xml, fileName: path.join(root, 'JPEGImages', fileName), width, height, objects };

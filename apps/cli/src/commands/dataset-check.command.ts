@@ -16,20 +16,30 @@ export function formatCheckReport(r: CheckReport): string {
   for (const s of r.splits) {
     lines.push(`${s.split}: ${s.images} images, ${s.boxes} boxes (${s.source})`);
     const w = Math.max(5, ...s.classes.map((c) => c.name.length));
-    lines.push(`  ${'label'.padStart(5)} ${'id'.padStart(4)} ${'class'.padEnd(w)} ${'images'.padStart(7)} ${'boxes'.padStart(7)} ${'crowd'.padStart(6)} ${'difficult'.padStart(9)}`);
+    lines.push(
+      `  ${'label'.padStart(5)} ${'id'.padStart(4)} ${'class'.padEnd(w)} ${'images'.padStart(7)} ${'boxes'.padStart(7)} ${'crowd'.padStart(6)} ${'difficult'.padStart(9)}`,
+    );
     for (const c of s.classes) {
-      lines.push(`  ${String(c.label).padStart(5)} ${String(c.id).padStart(4)} ${c.name.padEnd(w)} ${String(c.images).padStart(7)} ${String(c.boxes).padStart(7)} ${String(c.crowd).padStart(6)} ${String(c.difficult).padStart(9)}`);
+      lines.push(
+        `  ${String(c.label).padStart(5)} ${String(c.id).padStart(4)} ${c.name.padEnd(w)} ${String(c.images).padStart(7)} ${String(c.boxes).padStart(7)} ${String(c.crowd).padStart(6)} ${String(c.difficult).padStart(9)}`,
+      );
     }
     lines.push(`  box width  min/median/max: ${fmt(s.boxWidth)} px`);
     lines.push(`  box height min/median/max: ${fmt(s.boxHeight)} px`);
     lines.push(`  sqrt(area) min/median/max: ${fmt(s.boxSide)} px`);
-    lines.push(`  COCO sizes: small ${s.sizeBuckets.small}, medium ${s.sizeBuckets.medium}, large ${s.sizeBuckets.large}`);
+    lines.push(
+      `  COCO sizes: small ${s.sizeBuckets.small}, medium ${s.sizeBuckets.medium}, large ${s.sizeBuckets.large}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 /** `dataset check`: validates a COCO or VOC dataset; exit code 1 when it finds problems. */
-@SubCommand({ name: 'check', arguments: '<path>', description: 'Validate a COCO or VOC dataset and print class counts and box sizes' })
+@SubCommand({
+  name: 'check',
+  arguments: '<path>',
+  description: 'Validate a COCO or VOC dataset and print class counts and box sizes',
+})
 export class DatasetCheckCommand extends CommandRunner {
   async run(args: string[], f: CheckFlags): Promise<void> {
     try {
@@ -41,7 +51,8 @@ export class DatasetCheckCommand extends CommandRunner {
   }
 
   private async check(path: string, f: CheckFlags): Promise<void> {
-    if (f.format !== 'coco' && f.format !== 'voc') throw new Error(`--format must be coco or voc, got "${f.format ?? ''}"`);
+    if (f.format !== 'coco' && f.format !== 'voc')
+      throw new Error(`--format must be coco or voc, got "${f.format ?? ''}"`);
     const report = await checkDataset({ format: f.format, path, splits: f.split, decode: f.decode });
     process.stdout.write(f.json ? JSON.stringify(report, null, 1) + '\n' : formatCheckReport(report));
     if (report.problems.length > 0) {
@@ -49,7 +60,9 @@ export class DatasetCheckCommand extends CommandRunner {
       for (const p of report.problems) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
       for (const p of report.problems.slice(0, 50)) process.stderr.write(`problem: ${formatIssue(p)}\n`);
       if (report.problems.length > 50) process.stderr.write(`… and ${report.problems.length - 50} more\n`);
-      process.stderr.write(`dataset check: ${report.problems.length} problem(s): ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+      process.stderr.write(
+        `dataset check: ${report.problems.length} problem(s): ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}\n`,
+      );
       process.exitCode = 1;
     } else {
       process.stderr.write('dataset check: no problems\n');

@@ -17,19 +17,22 @@ interface ShapesFlags {
 
 function intFlag(flag: string, v: string, min: number): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer ≥ ${min}, got "${v}"`);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min)
+    throw new Error(`${flag} must be an integer ≥ ${min}, got "${v}"`);
   return n;
 }
 
 function pairFlag(flag: string, v: string, sep: 'x' | '-'): [number, number] {
   const m = v.split(sep);
-  if (m.length !== 2) throw new Error(`${flag} must look like A${sep}B (e.g. ${sep === 'x' ? '128x128' : '1-4'}), got "${v}"`);
+  if (m.length !== 2)
+    throw new Error(`${flag} must look like A${sep}B (e.g. ${sep === 'x' ? '128x128' : '1-4'}), got "${v}"`);
   return [intFlag(flag, m[0], 1), intFlag(flag, m[1], 1)];
 }
 
 function choice<T extends string>(flag: string, v: string | undefined, valid: readonly T[], dflt: T): T {
   if (v === undefined) return dflt;
-  if (!(valid as readonly string[]).includes(v)) throw new Error(`${flag} must be one of ${valid.join(', ')}, got "${v}"`);
+  if (!(valid as readonly string[]).includes(v))
+    throw new Error(`${flag} must be one of ${valid.join(', ')}, got "${v}"`);
   return v as T;
 }
 
@@ -37,19 +40,27 @@ function shapesOptions(f: ShapesFlags): Partial<ShapesOptions> {
   const shapes: Partial<ShapesOptions> = {};
   if (f.size) [shapes.width, shapes.height] = pairFlag('--size', f.size, 'x');
   if (f.classes) {
-    const list = f.classes.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = f.classes
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const c of list) {
-      if (!(SHAPE_CLASSES as readonly string[]).includes(c)) throw new Error(`--classes: unknown class "${c}"; valid: ${SHAPE_CLASSES.join(', ')}`);
+      if (!(SHAPE_CLASSES as readonly string[]).includes(c))
+        throw new Error(`--classes: unknown class "${c}"; valid: ${SHAPE_CLASSES.join(', ')}`);
     }
     shapes.classes = list as ShapeClass[];
   }
   if (f.objects) [shapes.minObjects, shapes.maxObjects] = pairFlag('--objects', f.objects, '-');
-  if (f.objectSize) [shapes.minObjectSize, shapes.maxObjectSize] = pairFlag('--object-size', f.objectSize, '-');
+  if (f.objectSize)
+    [shapes.minObjectSize, shapes.maxObjectSize] = pairFlag('--object-size', f.objectSize, '-');
   return shapes;
 }
 
 /** `dataset shapes`: writes the generated shapes detection dataset as a COCO or VOC tree. */
-@SubCommand({ name: 'shapes', description: 'Generate a shapes detection dataset (COCO-2017 or VOC2007 layout)' })
+@SubCommand({
+  name: 'shapes',
+  description: 'Generate a shapes detection dataset (COCO-2017 or VOC2007 layout)',
+})
 export class DatasetShapesCommand extends CommandRunner {
   async run(_args: string[], f: ShapesFlags): Promise<void> {
     try {
@@ -79,7 +90,9 @@ export class DatasetShapesCommand extends CommandRunner {
       process.stdout.write(`${s.split}: ${s.images} images, ${s.objects} objects -> ${s.annotation}\n`);
     }
     process.stdout.write(`classes: ${summary.classes.join(', ')}\n`);
-    process.stderr.write(`shapes: wrote ${summary.root} (${summary.format}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `shapes: wrote ${summary.root} (${summary.format}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   }
 
   @Option({ flags: '--out <dir>', description: 'output folder', required: true })
@@ -112,7 +125,10 @@ export class DatasetShapesCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--classes <list>', description: `comma-separated classes from ${SHAPE_CLASSES.join(',')} (default circle,cross,square,triangle)` })
+  @Option({
+    flags: '--classes <list>',
+    description: `comma-separated classes from ${SHAPE_CLASSES.join(',')} (default circle,cross,square,triangle)`,
+  })
   parseClasses(v: string): string {
     return v;
   }
@@ -122,7 +138,10 @@ export class DatasetShapesCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--object-size <min-max>', description: 'object size in pixels (default 1/8 to 1/2 of the short side)' })
+  @Option({
+    flags: '--object-size <min-max>',
+    description: 'object size in pixels (default 1/8 to 1/2 of the short side)',
+  })
   parseObjectSize(v: string): string {
     return v;
   }

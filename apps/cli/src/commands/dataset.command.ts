@@ -10,6 +10,8 @@ import { DatasetShapesCommand } from './dataset-shapes.command';
 })
 export class DatasetCommand extends CommandRunner {
   async run(args: string[]): Promise<void> {
-    throw new Error(`dataset: unknown subcommand ${args[0] ?? '(none)'}; use "dataset check" or "dataset shapes"`);
+    throw new Error(
+      `dataset: unknown subcommand ${args[0] ?? '(none)'}; use "dataset check" or "dataset shapes"`,
+    );
   }
 }
