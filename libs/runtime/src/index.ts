@@ -10,3 +10,4 @@ export { registerResdetKernels, RESDET_WASM_KERNELS } from './kernels/register';
 export { conv2dFilterGradient, IM2COL_BLOCK_ELEMENTS } from './kernels/conv2d-backprop-filter';
 export { KernelError } from './kernels/wasm-ops';
 export * from './webgpu';
+export { diagnoseBackends, BackendReport } from './diagnose';

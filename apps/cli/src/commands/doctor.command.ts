@@ -1,20 +1,25 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import * as tf from '@tensorflow/tfjs-core';
-import { initRuntime } from '@resdet/runtime';
+import { diagnoseBackends, initRuntime } from '@resdet/runtime';
 
 interface DoctorOptions {
   backend?: string;
 }
 
-/** Prints which tensor backend resdet picks on this machine. */
-@Command({ name: 'doctor', description: 'Show the tensor backends available on this machine' })
+/** Prints every tensor backend's availability, what to install for the missing ones, and resdet's choice. */
+@Command({ name: 'doctor', description: 'Show the tensor backends available on this machine and which one resdet uses' })
 export class DoctorCommand extends CommandRunner {
   async run(_args: string[], opts: DoctorOptions): Promise<void> {
-    const backend = await initRuntime({
+    const reports = await diagnoseBackends(process.env);
+    for (const r of reports) {
+      process.stdout.write(`${r.available ? 'yes' : 'no '}  ${r.name.padEnd(15)} ${r.detail}\n`);
+      if (r.fix) process.stdout.write(`     ${''.padEnd(15)} fix: ${r.fix}\n`);
+    }
+    const chosen = await initRuntime({
       backend: opts.backend ?? process.env.RESDET_BACKEND,
+      env: process.env,
       log: (m) => process.stderr.write(m + '\n'),
     });
-    process.stdout.write(`backend: ${backend}\ntfjs-core: ${tf.version_core}\n`);
+    process.stdout.write(`chosen: ${chosen}${opts.backend ?? process.env.RESDET_BACKEND ? ' (forced)' : ''}\n`);
   }
 
   @Option({ flags: '--backend <name>', description: 'force a backend (wasm, cpu, node, node-gpu, webgpu)' })
