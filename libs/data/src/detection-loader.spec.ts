@@ -165,6 +165,39 @@ describe('DetectionLoader', () => {
     expect((err as ImageReadError).file).toBe(broken);
   });
 
+  it('decodes ahead, but never more than the prefetch bound plus the batch being awaited', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const decode = async (file: string) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      started.push(Number(path.basename(file).slice(0, 12)));
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return {
+        data: new Uint8Array(48 * 32 * 3),
+        width: 48,
+        height: 32,
+        type: 'png' as const,
+        originalWidth: 48,
+        originalHeight: 32,
+      };
+    };
+    const loader = new DetectionLoader(ds.records, { batchSize: 2, seed: 0, prefetch: 4, decode });
+    let consumed = 0;
+    for await (const b of loader.iterate()) {
+      // while the consumer holds batch k, the next batches are already being decoded
+      expect(started.length).toBeGreaterThanOrEqual((consumed + 1) * 2 + 2);
+      expect(started.length).toBeLessThanOrEqual((consumed + 1) * 2 + 4);
+      consumed++;
+      expect(b.images).toHaveLength(2);
+      if (consumed === 12) break;
+    }
+    expect(peak).toBeLessThanOrEqual(6);
+    expect(peak).toBeGreaterThan(2);
+  });
+
   it('refuses a dataset smaller than one batch', () => {
     expect(() => new DetectionLoader(ds.records.slice(0, 2), { batchSize: 3, seed: 0 })).toThrow(
       /2 images, fewer than one batch of 3/,

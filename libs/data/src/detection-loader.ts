@@ -2,7 +2,7 @@ import { Rng } from '@resdet/nn';
 import { augment, scaleBoxes, type AugmentOptions } from './augmentation';
 import { trainingTarget, type DetectionRecord } from './detection-record';
 import { aspectRatioGroups, groupedBatches, plainBatches } from './grouped-batch-sampler';
-import { readImage, type ReadImageOptions, type RgbImage } from './image-io';
+import { readImage, type DecodedImage, type ReadImageOptions, type RgbImage } from './image-io';
 
 /** Targets of one loaded image, in the pixel coordinates of the image the loader returns. */
 export interface LoaderTarget {
@@ -44,6 +44,8 @@ export interface LoaderOptions {
   keepDifficult?: boolean;
   /** Decoder options (pixel limit, optional downscale). */
   read?: ReadImageOptions;
+  /** The decoder; default {@link readImage}. Injected by tests, or to read from somewhere other than files. */
+  decode?: (file: string, opts?: ReadImageOptions) => Promise<DecodedImage>;
 }
 
 /**
@@ -154,7 +156,7 @@ export class DetectionLoader {
 
   private async load(idx: number, rng: Rng): Promise<{ image: RgbImage; target: LoaderTarget }> {
     const rec = this.records[idx];
-    const decoded = await readImage(rec.fileName, this.opts.read);
+    const decoded = await (this.opts.decode ?? readImage)(rec.fileName, this.opts.read);
     const t = trainingTarget(rec, { keepDifficult: this.opts.keepDifficult });
     // Boxes are in annotated pixels; follow any downscale (or a file whose size differs from its annotation).
     const sx = decoded.width / rec.width,

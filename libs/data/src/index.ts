@@ -20,5 +20,6 @@ export * from './shapes-dataset';
 export * from './augmentation';
 export * from './grouped-batch-sampler';
 export * from './detection-loader';
+export * from './pad-batch';
 export * from './dataset-check';
 export { mapLimit } from './map-limit';
