@@ -84,6 +84,48 @@ function backwardLevel(dyRows: tf.Tensor2D, p: LevelGatherPlan, numSegments: num
   return acc ?? tf.zeros([numSegments, c]);
 }
 
+/**
+ * Backends whose tensors live in host memory (or are one cheap copy away): there a plain typed-array loop
+ * beats tfjs's GatherV2 by far (wasm 4.22 gathers ~150 MB/s: 260 ms for RoIAlign of 200 RoIs at 64 channels,
+ * vs ~15 ms here). GPU backends keep the tensor path, which never reads features back.
+ */
+const HOST_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/** Host version of the forward pass: `out[rows[i]] += Σ_k w · F[idx]` for every level. */
+function forwardHost(xs: tf.Tensor4D[], plan: GatherPlan, c: number): tf.Tensor2D {
+  const out = new Float32Array(plan.numRows * c);
+  xs.forEach((x, l) => {
+    const p = plan.levels[l];
+    if (p.rows.length === 0) return;
+    const f = x.dataSync() as Float32Array;
+    for (let i = 0; i < p.rows.length; i++) {
+      const o = p.rows[i] * c;
+      for (let j = i * p.k, end = j + p.k; j < end; j++) {
+        const w = p.w[j];
+        if (w === 0) continue;
+        const src = p.idx[j] * c;
+        for (let ch = 0; ch < c; ch++) out[o + ch] += w * f[src + ch];
+      }
+    }
+  });
+  return tf.tensor2d(out, [plan.numRows, c]);
+}
+
+/** Host version of the gradient for one level: `dF[idx] += w · dy[rows[i]]` (a scatter-add). */
+function backwardHost(dy: Float32Array, x: tf.Tensor4D, p: LevelGatherPlan, c: number): tf.Tensor4D {
+  const grad = new Float32Array(x.size);
+  for (let i = 0; i < p.rows.length; i++) {
+    const o = p.rows[i] * c;
+    for (let j = i * p.k, end = j + p.k; j < end; j++) {
+      const w = p.w[j];
+      if (w === 0) continue;
+      const dst = p.idx[j] * c;
+      for (let ch = 0; ch < c; ch++) grad[dst + ch] += w * dy[o + ch];
+    }
+  }
+  return tf.tensor4d(grad, x.shape);
+}
+
 function isIdentity(rows: Int32Array): boolean {
   for (let i = 0; i < rows.length; i++) if (rows[i] !== i) return false;
   return true;
@@ -101,6 +143,7 @@ export function weightedGather(features: tf.Tensor4D[], plan: GatherPlan): tf.Te
   for (const f of features) {
     if (f.shape[3] !== c) throw new Error(`weightedGather: feature maps must share C, got ${f.shape[3]} and ${c}`);
   }
+  if (HOST_BACKENDS.has(tf.getBackend())) return weightedGatherHost(features, plan, c);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xs = args.slice(0, features.length) as tf.Tensor4D[];
     const value = tf.tidy(() => {
@@ -132,6 +175,20 @@ export function weightedGather(features: tf.Tensor4D[], plan: GatherPlan): tf.Te
           return tf.reshape(backwardLevel(rows as tf.Tensor2D, p, segments), x.shape);
         }),
       );
+    return { value, gradFunc };
+  });
+  return op(...features) as tf.Tensor2D;
+}
+
+/** {@link weightedGather} with forward and gradient computed in typed-array loops (host-memory backends). */
+function weightedGatherHost(features: tf.Tensor4D[], plan: GatherPlan, c: number): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xs = args.slice(0, features.length) as tf.Tensor4D[];
+    const value = forwardHost(xs, plan, c);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+      const dyData = dy.dataSync() as Float32Array;
+      return xs.map((x, l) => backwardHost(dyData, x, plan.levels[l], c));
+    };
     return { value, gradFunc };
   });
   return op(...features) as tf.Tensor2D;
