@@ -8,6 +8,9 @@ export { gradientsRegistered, registerGradients, RuntimeError } from './gradient
 export { registerResdetGradients, RESDET_GRADIENTS } from './extra-gradients';
 export { registerResdetKernels, RESDET_WASM_KERNELS } from './kernels/register';
 export { conv2dFilterGradient, IM2COL_BLOCK_ELEMENTS } from './kernels/conv2d-backprop-filter';
-export { KernelError } from './kernels/wasm-ops';
+export { conv2dInputGradient } from './kernels/conv2d-backprop-input';
+export { disposeInfo, heapF32, heapI32, KernelError, reshapeInfo, runWasmKernel } from './kernels/wasm-ops';
+export type { WasmBackendLike } from './kernels/wasm-ops';
 export * from './webgpu';
 export { diagnoseBackends, BackendReport } from './diagnose';
+export { runWasmKernel, disposeInfo, heapF32, reshapeInfo, type WasmBackendLike } from './kernels/wasm-ops';
