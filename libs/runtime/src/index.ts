@@ -12,5 +12,4 @@ export { conv2dInputGradient } from './kernels/conv2d-backprop-input';
 export { disposeInfo, heapF32, heapI32, KernelError, reshapeInfo, runWasmKernel } from './kernels/wasm-ops';
 export type { WasmBackendLike } from './kernels/wasm-ops';
 export * from './webgpu';
-export { diagnoseBackends, BackendReport } from './diagnose';
-export { runWasmKernel, disposeInfo, heapF32, reshapeInfo, type WasmBackendLike } from './kernels/wasm-ops';
+export { diagnoseBackends, type BackendReport } from './diagnose';
