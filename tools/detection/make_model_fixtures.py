@@ -18,9 +18,10 @@ Writes to test/fixtures/detection/:
   original pixels), and one training step (the four losses, a few parameter gradients, and the indices the two
   BalancedPositiveNegativeSamplers drew, so the TypeScript side can replay them).
 * ``tiny_frcnn.json`` -- the model configuration and provenance.
-* ``fasterrcnn_resnet50_fpn.keys.json`` / ``fasterrcnn_resnet18_fpn.keys.json`` -- state-dict keys and shapes, in
-  order, of torchvision's ``fasterrcnn_resnet50_fpn(weights=None)`` and of ``FasterRCNN`` on
-  ``resnet_fpn_backbone('resnet18')``.
+* ``fasterrcnn_resnet50_fpn.keys.json`` / ``fasterrcnn_resnet50_fpn.batchnorm.keys.json`` /
+  ``fasterrcnn_resnet18_fpn.keys.json`` -- state-dict keys and shapes, in order, of torchvision's
+  ``fasterrcnn_resnet50_fpn`` as built for its COCO weights (FrozenBatchNorm2d), as built with ``weights=None``
+  (BatchNorm2d body), and of ``FasterRCNN`` on ``resnet_fpn_backbone('resnet18')``.
 
 Weights are random (seeded) but scaled so that the RPN's objectness is spread out (no near-ties) and some
 detections survive the 0.05 score threshold.
@@ -36,7 +37,8 @@ import torch
 import torch.nn as nn
 import torchvision
 from torchvision.models.detection import FasterRCNN, fasterrcnn_resnet50_fpn
-from torchvision.models.detection.backbone_utils import BackboneWithFPN, resnet_fpn_backbone
+from torchvision.models import resnet50
+from torchvision.models.detection.backbone_utils import BackboneWithFPN, _resnet_fpn_extractor, resnet_fpn_backbone
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
 from torchvision.models.resnet import BasicBlock, conv1x1
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
@@ -196,11 +198,18 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     torch.set_num_threads(1)
+    # What fasterrcnn_resnet50_fpn builds when weights are given (FrozenBatchNorm2d, 3 trainable layers) -- the
+    # layout of torchvision's COCO checkpoints -- built here without downloading anything.
+    frozen = FasterRCNN(_resnet_fpn_extractor(resnet50(weights=None, norm_layer=FrozenBatchNorm2d), 3), num_classes=91)
+    dump_keys(frozen, os.path.join(OUT, "fasterrcnn_resnet50_fpn.keys.json"),
+              "fasterrcnn_resnet50_fpn(weights=COCO_V1) layout: FrozenBatchNorm2d body (no num_batches_tracked)")
+    # fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None) itself switches the body to nn.BatchNorm2d.
     dump_keys(fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None),
-              os.path.join(OUT, "fasterrcnn_resnet50_fpn.keys.json"), "fasterrcnn_resnet50_fpn(weights=None)")
+              os.path.join(OUT, "fasterrcnn_resnet50_fpn.batchnorm.keys.json"),
+              "fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None): BatchNorm2d body")
     r18 = FasterRCNN(resnet_fpn_backbone(backbone_name="resnet18", weights=None), num_classes=91)
     dump_keys(r18, os.path.join(OUT, "fasterrcnn_resnet18_fpn.keys.json"),
-              "FasterRCNN(resnet_fpn_backbone('resnet18', weights=None), num_classes=91)")
+              "FasterRCNN(resnet_fpn_backbone('resnet18', weights=None), num_classes=91): FrozenBatchNorm2d body")
 
     torch.manual_seed(1234)
     model = build_model()

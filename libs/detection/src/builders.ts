@@ -83,6 +83,8 @@ export const FASTER_RCNN_ARCHS = Object.keys(ARCH_VARIANTS) as FasterRcnnArch[];
 export interface FasterRcnnPartOverrides {
   rpnSampler?: FgBgSampler;
   boxSampler?: FgBgSampler;
+  /** Leave the ResNet body's weights at zero (a checkpoint is loaded right after): much faster for big nets. */
+  skipBackboneInit?: boolean;
 }
 
 /**
@@ -92,6 +94,16 @@ export interface FasterRcnnPartOverrides {
  */
 export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: FasterRcnnPartOverrides = {}): GeneralizedRCNN {
   const cfg = config;
+  // FPN: '0'–'3' + 'pool'; C4: '0'. Checked before anything big is allocated.
+  const numLevels = cfg.head === 'fpn' ? 5 : 1;
+  if (cfg.rpnAnchorSizes.length !== numLevels) {
+    throw new ConfigError(
+      `rpnAnchorSizes has ${cfg.rpnAnchorSizes.length} levels but the ${cfg.head} backbone gives ${numLevels} feature maps`,
+    );
+  }
+  if (cfg.boxRoiPoolAligned) {
+    throw new ConfigError('boxRoiPoolAligned: true is not supported yet (MultiScaleRoIAlign implements aligned=False)');
+  }
   const rng = new Rng(cfg.seed);
   const block = cfg.backboneDepth < 50 ? 'basic' : 'bottleneck';
   const layers = (cfg.backboneLayers ?? RESNET_LAYERS[cfg.backboneDepth]) as [number, number, number, number];
@@ -101,10 +113,8 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
     baseChannels: cfg.backboneWidth,
     trainableLayers: cfg.trainableLayers,
     rng: rng.fork(1),
+    skipInit: parts.skipBackboneInit ?? false,
   });
-  if (cfg.boxRoiPoolAligned) {
-    throw new ConfigError('boxRoiPoolAligned: true is not supported yet (MultiScaleRoIAlign implements aligned=False)');
-  }
   let backbone: Backbone;
   let boxHead: BoxHead & { outChannels: number };
   if (cfg.head === 'fpn') {
@@ -117,11 +127,6 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
   }
   const shapes = backbone.outputShapes();
   const levels = [...shapes.keys()];
-  if (cfg.rpnAnchorSizes.length !== levels.length) {
-    throw new ConfigError(
-      `rpnAnchorSizes has ${cfg.rpnAnchorSizes.length} levels but the ${cfg.head} backbone gives ${levels.length} feature maps (${levels.join(', ')})`,
-    );
-  }
   for (const name of cfg.boxRoiPoolFeatmapNames) {
     if (!shapes.has(name)) throw new ConfigError(`boxRoiPoolFeatmapNames: "${name}" is not a backbone output (${levels.join(', ')})`);
   }
@@ -166,28 +171,28 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
 }
 
 /** torchvision `fasterrcnn_resnet50_fpn` (weights=None): ResNet-50 + FPN, FrozenBN, 3 trainable stages. */
-export function fasterrcnnResnet50Fpn(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
-  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_fpn, ...overrides }));
+export function fasterrcnnResnet50Fpn(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_fpn, ...overrides }), parts);
 }
 
 /** `FasterRCNN(resnet_fpn_backbone('resnet18'))`: ResNet-18 + FPN (same keys as torchvision's). */
-export function fasterrcnnResnet18Fpn(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
-  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet18_fpn, ...overrides }));
+export function fasterrcnnResnet18Fpn(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet18_fpn, ...overrides }), parts);
 }
 
 /** The paper's ResNet-50-C4 Faster R-CNN (Detectron2 R50-C4 settings; layer4 is the box head). */
-export function fasterrcnnResnet50C4(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
-  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_c4, ...overrides }));
+export function fasterrcnnResnet50C4(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_c4, ...overrides }), parts);
 }
 
 /** ResNet-101-C4, as {@link fasterrcnnResnet50C4}. */
-export function fasterrcnnResnet101C4(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
-  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet101_c4, ...overrides }));
+export function fasterrcnnResnet101C4(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet101_c4, ...overrides }), parts);
 }
 
 /** The shapes demo's small FPN detector (see SHAPES_DEMO_VARIANT). */
-export function fasterrcnnShapesDemo(overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
-  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_shapes_demo, ...overrides }));
+export function fasterrcnnShapesDemo(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_shapes_demo, ...overrides }), parts);
 }
 
 /** Resolves an architecture name + overrides into a validated config (throws listing valid names). */
@@ -198,18 +203,18 @@ export function resolveArchConfig(arch: string, overrides: Partial<FasterRcnnCon
 }
 
 /** The one place an architecture name becomes a model. Throws listing the valid names. */
-export function buildDetector(arch: string, overrides: Partial<FasterRcnnConfig> = {}): GeneralizedRCNN {
+export function buildDetector(arch: string, overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
   switch (arch) {
     case 'fasterrcnn_resnet50_fpn':
-      return fasterrcnnResnet50Fpn(overrides);
+      return fasterrcnnResnet50Fpn(overrides, parts);
     case 'fasterrcnn_resnet18_fpn':
-      return fasterrcnnResnet18Fpn(overrides);
+      return fasterrcnnResnet18Fpn(overrides, parts);
     case 'fasterrcnn_resnet50_c4':
-      return fasterrcnnResnet50C4(overrides);
+      return fasterrcnnResnet50C4(overrides, parts);
     case 'fasterrcnn_resnet101_c4':
-      return fasterrcnnResnet101C4(overrides);
+      return fasterrcnnResnet101C4(overrides, parts);
     case 'fasterrcnn_shapes_demo':
-      return fasterrcnnShapesDemo(overrides);
+      return fasterrcnnShapesDemo(overrides, parts);
     default:
       throw new ConfigError(`unknown arch "${arch}"; valid: ${FASTER_RCNN_ARCHS.join(', ')}`);
   }
@@ -221,4 +226,37 @@ export function inferNumClasses(sd: StateDict, source = 'checkpoint'): number {
   if (!w) throw new ConfigError(`${source}: no roi_heads.box_predictor.cls_score.weight, cannot infer the number of classes (pass --num-classes)`);
   if (w.shape.length !== 2) throw new ConfigError(`${source}: roi_heads.box_predictor.cls_score.weight is [${w.shape}], expected [numClasses, features]`);
   return w.shape[0];
+}
+
+/** A parsed `configs/*.json` model file: architecture, resolved config and class names (index = label). */
+export interface DetectorConfigFile {
+  arch: FasterRcnnArch;
+  config: Readonly<FasterRcnnConfig>;
+  /** Class names, `classes[0]` the background; undefined when the file has none. */
+  classes?: string[];
+}
+
+/**
+ * Validates a model config file's JSON (`{arch, model?: {…FasterRcnnConfig overrides}, classes?: [...]}`; other
+ * top-level sections such as `train` belong to other libs and are ignored). Errors name `source` and the field.
+ */
+export function parseDetectorConfig(json: unknown, source: string): DetectorConfigFile {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${source}: must be a JSON object`);
+  const o = json as { arch?: unknown; model?: unknown; classes?: unknown };
+  if (typeof o.arch !== 'string') throw new ConfigError(`${source}: arch must be one of ${FASTER_RCNN_ARCHS.join(', ')}, got ${JSON.stringify(o.arch)}`);
+  if (o.model !== undefined && (typeof o.model !== 'object' || o.model === null || Array.isArray(o.model))) {
+    throw new ConfigError(`${source}: model must be an object of FasterRcnnConfig fields`);
+  }
+  const config = resolveArchConfig(o.arch, (o.model ?? {}) as Partial<FasterRcnnConfig>, source);
+  let classes: string[] | undefined;
+  if (o.classes !== undefined) {
+    if (!Array.isArray(o.classes) || o.classes.some((c) => typeof c !== 'string')) {
+      throw new ConfigError(`${source}: classes must be a list of names`);
+    }
+    if (o.classes.length !== config.numClasses) {
+      throw new ConfigError(`${source}: classes has ${o.classes.length} names but model.numClasses is ${config.numClasses} (background included)`);
+    }
+    classes = [...(o.classes as string[])];
+  }
+  return { arch: o.arch as FasterRcnnArch, config, classes };
 }
