@@ -20,3 +20,4 @@ export * from './training.config';
 export * from './abort-on-signals';
 export * from './line-chart-svg';
 export * from './loss-curve';
+export * from './wasm-fast-backprop';
