@@ -3,9 +3,10 @@ import { DoctorCommand } from './commands/doctor.command';
 import { ClassifyCommand } from './commands/classify.command';
 import { EvalCommand } from './commands/eval.command';
 import { DatasetCommand } from './commands/dataset.command';
+import { DetectCommand } from './commands/detect.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand, ClassifyCommand, EvalCommand, ...DatasetCommand.registerWithSubCommands()],
+  providers: [DoctorCommand, DetectCommand, ClassifyCommand, EvalCommand, ...DatasetCommand.registerWithSubCommands()],
 })
 export class CliModule {}

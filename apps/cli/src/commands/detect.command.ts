@@ -1,0 +1,120 @@
+import { Command, Option } from 'nest-commander';
+import {
+  Detector,
+  listImageFiles,
+  readCocoImageIds,
+  readCompletedImages,
+  ResultsWriter,
+  runDetectJob,
+  type ResultsFormat,
+} from '@resdet/inference';
+import { readImage } from '@resdet/data';
+import { createProgress } from '../common/progress';
+import { detectorOptions, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
+
+interface DetectFlags extends ModelFlags {
+  out?: string;
+  format: ResultsFormat;
+  resume?: boolean;
+  cocoGt?: string;
+  saveImages?: string;
+  batchSize: number;
+  strict?: boolean;
+}
+
+/**
+ * `detect [model flags] [--out results.json] [--save-images DIR] INPUT…`: a detector over files and
+ * folders (recursive, images recognised by content). Results are COCO results JSON (or NDJSON, one line
+ * per image, resumable); unreadable files are reported and skipped; a summary ends the run.
+ */
+@Command({
+  name: 'detect',
+  arguments: '<inputs...>',
+  description: 'Detect objects in image files and folders (recursive); COCO results JSON or NDJSON',
+})
+export class DetectCommand extends ModelCommand {
+  async run(inputs: string[], flags: DetectFlags): Promise<void> {
+    if (flags.resume && (flags.format !== 'ndjson' || !flags.out)) {
+      throw new Error('--resume needs --format ndjson and --out FILE (it skips images already in that file)');
+    }
+    const log = (m: string) => process.stderr.write(m + '\n');
+    let items = await listImageFiles(inputs, { onMissing: (i, why) => log(`skip ${i}: ${why}`) });
+    if (flags.resume) {
+      const done = await readCompletedImages(flags.out!);
+      const before = items.length;
+      items = items.filter((i) => !done.has(i.relative));
+      log(`resume: ${before - items.length} images already in ${flags.out}, ${items.length} to go`);
+    }
+    const imageIds = flags.cocoGt ? await readCocoImageIds(flags.cocoGt) : undefined;
+    const detector = await Detector.load(detectorOptions(flags));
+    const writer = flags.out ? await ResultsWriter.open(flags.out, flags.format, { append: flags.resume }) : undefined;
+    const progress = createProgress('detect', items.length);
+    const skipped: string[] = [];
+    try {
+      const summary = await runDetectJob(detector, items, {
+        batchSize: flags.batchSize,
+        decode: (file) => readImage(file),
+        writer,
+        saveImagesDir: flags.saveImages,
+        imageIds,
+        onSkip: (item, reason) => {
+          skipped.push(item.relative);
+          log(`skip ${item.relative}: ${reason}`);
+        },
+        onProgress: (p) => progress.update(p.done, { detections: p.detections, skipped: p.skipped }),
+      });
+      progress.stop();
+      await writer?.close();
+      if (!writer) process.stdout.write(`${summary.detections} detections (use --out to save them)\n`);
+      log(
+        `detect: ${summary.processed} processed, ${summary.skipped} skipped, ${summary.detections} detections, ` +
+          `${summary.seconds.toFixed(1)} s (${(summary.processed / Math.max(summary.seconds, 1e-9)).toFixed(2)} img/s)` +
+          (flags.out ? ` → ${flags.out}` : '') +
+          (flags.saveImages ? `, drawings in ${flags.saveImages}` : ''),
+      );
+      if (flags.strict && summary.skipped > 0) {
+        process.exitCode = 3;
+        log(`--strict: ${summary.skipped} input(s) could not be processed: ${skipped.slice(0, 5).join(', ')}`);
+      }
+    } finally {
+      progress.stop();
+      detector.dispose();
+    }
+  }
+
+  @Option({ flags: '--out <file>', description: 'write results here (COCO results JSON, or NDJSON with --format)' })
+  parseOut(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--format <fmt>', description: 'json (COCO results list) or ndjson (one line per image)', defaultValue: 'json' })
+  parseFormat(v: string): ResultsFormat {
+    if (v !== 'json' && v !== 'ndjson') throw new Error(`--format must be json or ndjson, got "${v}"`);
+    return v;
+  }
+
+  @Option({ flags: '--resume', description: 'skip images already in the NDJSON --out file' })
+  parseResume(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--coco-gt <file>', description: 'COCO ground truth: adds image_id by file_name' })
+  parseCocoGt(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--save-images <dir>', description: 'draw boxes, labels and scores; mirrors the input tree' })
+  parseSaveImages(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--batch-size <n>', description: 'images per forward pass', defaultValue: 1 })
+  parseBatchSize(v: string): number {
+    return positiveInt('--batch-size')(v);
+  }
+
+  @Option({ flags: '--strict', description: 'exit non-zero when any input was skipped' })
+  parseStrict(): boolean {
+    return true;
+  }
+}

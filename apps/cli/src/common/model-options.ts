@@ -1,0 +1,102 @@
+import { CommandRunner, Option } from 'nest-commander';
+import type { DetectorLoadOptions } from '@resdet/inference';
+
+/** Flags that choose a model, shared by `detect`, `serve` and `eval --model`. */
+export interface ModelFlags {
+  config?: string;
+  arch?: string;
+  weights?: string;
+  numClasses?: number;
+  classes?: string;
+  minSize?: number;
+  maxSize?: number;
+  scoreThreshold?: number;
+  maxDetections?: number;
+  backend?: string;
+}
+
+export const positiveInt =
+  (flag: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
+
+export const unitInterval =
+  (flag: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${flag} must be a number in [0, 1], got "${v}"`);
+    return n;
+  };
+
+/** Model flags → Detector.load options (the backend also comes from RESDET_BACKEND). */
+export function detectorOptions(f: ModelFlags): DetectorLoadOptions {
+  return {
+    config: f.config,
+    arch: f.arch,
+    weights: f.weights,
+    numClasses: f.numClasses,
+    classesFile: f.classes,
+    minSize: f.minSize,
+    maxSize: f.maxSize,
+    scoreThreshold: f.scoreThreshold,
+    maxDetections: f.maxDetections,
+    backend: f.backend ?? process.env.RESDET_BACKEND,
+    log: (m) => process.stderr.write(m + '\n'),
+  };
+}
+
+/** Base class of commands that load a detector: declares the model flags once. */
+export abstract class ModelCommand extends CommandRunner {
+  @Option({ flags: '--config <file>', description: 'model config JSON (configs/….json)' })
+  parseConfig(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--arch <name>', description: 'architecture, e.g. fasterrcnn_resnet50_fpn (when no --config)' })
+  parseArch(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--weights <file>', description: 'torchvision .pth, .safetensors or a resdet checkpoint' })
+  parseWeights(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--num-classes <n>', description: 'classes incl. background (default: from the checkpoint)' })
+  parseNumClasses(v: string): number {
+    return positiveInt('--num-classes')(v);
+  }
+
+  @Option({ flags: '--classes <file>', description: 'class names, one per line (default: checkpoint/config/COCO)' })
+  parseClasses(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--min-size <px>', description: 'short side the model resizes to (default: config, 800)' })
+  parseMinSize(v: string): number {
+    return positiveInt('--min-size')(v);
+  }
+
+  @Option({ flags: '--max-size <px>', description: 'long side limit (default: config, 1333)' })
+  parseMaxSize(v: string): number {
+    return positiveInt('--max-size')(v);
+  }
+
+  @Option({ flags: '--score-threshold <s>', description: 'drop detections below this score (default 0.05)' })
+  parseScoreThreshold(v: string): number {
+    return unitInterval('--score-threshold')(v);
+  }
+
+  @Option({ flags: '--max-detections <n>', description: 'detections per image (default 100)' })
+  parseMaxDetections(v: string): number {
+    return positiveInt('--max-detections')(v);
+  }
+
+  @Option({ flags: '--backend <name>', description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu' })
+  parseBackend(v: string): string {
+    return v;
+  }
+}
