@@ -5,9 +5,10 @@
  * - `BatchMatMul` / `_FusedMatMul` with `transposeA` or `transposeB` (every Linear layer's gradients) run a
  *   generic strided loop at 2–3 GFLOP/s where the untransposed XNNPACK path runs at ~40: transposing the
  *   operand first (a memory copy) and multiplying untransposed is 8–15× faster for the box head's shapes.
- * - `Conv2DBackpropInput` (every conv's input gradient) is a naive loop at ~1 GFLOP/s. It equals a forward
- *   convolution of the output gradient — zero-dilated by the stride — with the spatially flipped filter whose
- *   in/out channels are swapped, padded by `k − 1 − pad`; that runs on XNNPACK's convolution at ~25 GFLOP/s.
+ * - `Conv2DBackpropInput` of a stride-1 conv (most of the FPN's and RPN's) equals a forward convolution of the
+ *   output gradient with the spatially flipped filter whose in/out channels are swapped, padded by
+ *   `k − 1 − pad`; XNNPACK runs it at ~35 GFLOP/s, 2× @resdet/runtime's GEMM + col2im (~17) and ~20× tfjs's
+ *   own loop. Strided ones are left to the kernel registered before.
  *
  * Both are exact rewrites (same products, summed in a different order: float32 rounding differs, ~1e-6
  * relative). They wrap the kernels registered at the time of the call and fall back to them for what they do
@@ -25,7 +26,7 @@ import {
   TensorInfo,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { disposeInfo, heapF32, runWasmKernel, type WasmBackendLike } from '@resdet/runtime';
+import { disposeInfo, runWasmKernel, type WasmBackendLike } from '@resdet/runtime';
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -65,31 +66,9 @@ function untransposedMatMul(original: KernelFunc): KernelFunc {
 }
 
 /**
- * The output gradient `[N, Ho, Wo, C]` spread onto a `[N, (Ho−1)·sh+1, (Wo−1)·sw+1, C]` grid (zeros between),
- * written on the wasm heap.
- */
-function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number): TensorInfo {
-  const [n, ho, wo, c] = dy.shape;
-  const hd = (ho - 1) * sh + 1;
-  const wd = (wo - 1) * sw + 1;
-  const out = backend.makeOutput([n, hd, wd, c], 'float32');
-  const { heap, offset: o } = heapF32(backend, out);
-  const src = heapF32(backend, dy).offset;
-  heap.fill(0, o, o + n * hd * wd * c);
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < ho; y++) {
-      for (let x = 0; x < wo; x++) {
-        const s = src + ((b * ho + y) * wo + x) * c;
-        heap.copyWithin(o + ((b * hd + y * sh) * wd + x * sw) * c, s, s + c);
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * `Conv2DBackpropInput` as a forward convolution: dx = conv(dilate(dy, stride), flip(W)ᵀ, stride 1,
- * pad (k−1−top, k−1−left) and whatever bottom/right makes the output the input's size).
+ * `Conv2DBackpropInput` of a stride-1 convolution as a forward convolution: dx = conv(dy, flip(W)ᵀ, pad
+ * (k−1−top, k−1−left) and whatever bottom/right makes the output the input's size). Strided convolutions go
+ * to the kernel registered before (@resdet/runtime's GEMM + col2im beats a conv over a zero-dilated gradient).
  */
 function convBackpropInputAsConv(original: KernelFunc): KernelFunc {
   return (args: KernelArgs) => {
@@ -116,26 +95,19 @@ function convBackpropInputAsConv(original: KernelFunc): KernelFunc {
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
-    const hd = (info.outHeight - 1) * sh + 1;
-    const wd = (info.outWidth - 1) * sw + 1;
-    const bottom = h - hd - top + kh - 1;
-    const right = w - wd - left + kw - 1;
-    if (top < 0 || left < 0 || bottom < 0 || right < 0) return original(args);
+    const bottom = h - info.outHeight - top + kh - 1;
+    const right = w - info.outWidth - left + kw - 1;
+    if (sh !== 1 || sw !== 1 || top < 0 || left < 0 || bottom < 0 || right < 0) return original(args);
     const made: TensorInfo[] = [];
     try {
       const flipped = runWasmKernel(backend, 'Reverse', { x: filter }, { dims: [0, 1] });
       made.push(flipped);
       const wT = runWasmKernel(backend, 'Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
       made.push(wT);
-      let x = dy;
-      if (sh > 1 || sw > 1) {
-        x = dilate(backend, dy, sh, sw);
-        made.push(x);
-      }
       const dx = runWasmKernel(
         backend,
         'Conv2D',
-        { x, filter: wT },
+        { x: dy, filter: wT },
         {
           strides: [1, 1],
           pad: [
