@@ -1,0 +1,104 @@
+import {
+  Inject,
+  Injectable,
+  OnApplicationShutdown,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { MicroBatcher, QueueFullError, BatcherClosedError } from '@resdet/inference';
+import type { ImageDetector, RawImage, Detection } from '@resdet/inference';
+import { decodeImage, sniffImageType, ImageReadError } from '@resdet/data';
+import { API_SETTINGS, DETECTOR } from '../tokens';
+import { ApiSettings } from '../config/api-settings';
+import { MetricsService } from '../metrics/metrics.service';
+import { DetectOptionsDto } from './dto/detect-options.dto';
+import { DetectResponseDto } from './dto/detect-response.dto';
+
+/**
+ * Turns uploaded bytes into detections: sniff (not the client's mime type) → decode with a pixel limit →
+ * micro-batched forward pass → filtered response. Bad input becomes a 4xx here; overload a 503.
+ */
+@Injectable()
+export class DetectService implements OnApplicationShutdown {
+  private readonly batcher: MicroBatcher<RawImage, Detection[]>;
+
+  constructor(
+    @Inject(DETECTOR) private readonly detector: ImageDetector,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+    private readonly metrics: MetricsService,
+  ) {
+    this.batcher = new MicroBatcher((images) => this.detector.predict(images), {
+      maxBatchSize: settings.maxBatchSize,
+      maxWaitMs: settings.maxBatchWaitMs,
+      maxQueue: settings.maxQueue,
+      onBatch: (n) => this.metrics.batchSize.observe(n),
+    });
+  }
+
+  async detect(bytes: Buffer, opts: DetectOptionsDto): Promise<DetectResponseDto> {
+    const started = performance.now();
+    const image = await this.decode(bytes);
+    const detections = await this.infer(image);
+    return {
+      width: image.width,
+      height: image.height,
+      detections: filterDetections(detections, opts),
+      model: this.detector.info.model,
+      timingMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+  }
+
+  private async decode(bytes: Buffer): Promise<RawImage> {
+    // Content decides, not the client's Content-Type.
+    if (sniffImageType(bytes) === undefined) {
+      throw new UnsupportedMediaTypeException('the upload is not a JPEG, PNG, WebP, TIFF or GIF image');
+    }
+    try {
+      return await decodeImage(bytes, 'upload', { limitInputPixels: this.settings.maxPixels });
+    } catch (e) {
+      if (e instanceof ImageReadError) {
+        if (e.reason === 'unsupported') throw new UnsupportedMediaTypeException(e.message);
+        throw new UnprocessableEntityException(e.message);
+      }
+      throw e;
+    }
+  }
+
+  private async infer(image: RawImage): Promise<Detection[]> {
+    this.metrics.queueDepth.set(this.batcher.depth);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ServiceUnavailableException(`timed out after ${this.settings.requestTimeoutMs} ms`)),
+        this.settings.requestTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.batcher.submit(image), timeout]);
+    } catch (e) {
+      if (e instanceof QueueFullError || e instanceof BatcherClosedError) {
+        throw new ServiceUnavailableException((e as Error).message, { cause: e });
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      this.metrics.queueDepth.set(this.batcher.depth);
+    }
+  }
+
+  /** Graceful shutdown: answer everything already accepted, then free the model (the app owns it). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.batcher.drain();
+    this.detector.dispose();
+  }
+}
+
+/** Applies the request's score, class and count filters to one image's detections (already score-sorted). */
+export function filterDetections(dets: readonly Detection[], opts: DetectOptionsDto): Detection[] {
+  const classes = opts.classes?.length ? new Set(opts.classes) : undefined;
+  const out = dets.filter(
+    (d) => (opts.scoreThreshold === undefined || d.score >= opts.scoreThreshold) && (!classes || classes.has(d.label)),
+  );
+  return opts.maxDetections === undefined ? out : out.slice(0, opts.maxDetections);
+}

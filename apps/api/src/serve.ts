@@ -1,0 +1,35 @@
+import { Detector, type DetectorLoadOptions } from '@resdet/inference';
+import { resolveApiSettings, type ApiSettings } from './config/api-settings';
+import { createApiApp } from './create-api-app';
+
+/**
+ * Loads the model once (and warms it up), then starts the REST app on `settings.port`. Health reports
+ * ready only after this resolves, because the app only exists once the model does.
+ */
+export async function startApiServer(model: DetectorLoadOptions, overrides: Partial<Record<keyof ApiSettings, unknown>> = {}) {
+  const settings = resolveApiSettings(overrides, process.env);
+  const detector = await Detector.load({ ...model, warmup: true });
+  try {
+    const app = await createApiApp({ detector, settings });
+    await app.listen(settings.port);
+    process.stderr.write(
+      `resdet: serving ${detector.info.model} (${detector.info.classes.length - 1} classes, ${detector.info.backend}) on http://localhost:${settings.port} — POST /v1/detect, docs at /docs\n`,
+    );
+    return app;
+  } catch (e) {
+    detector.dispose();
+    throw e;
+  }
+}
+
+/** `npm run start:api` without the CLI: model from RESDET_CONFIG / RESDET_ARCH / RESDET_WEIGHTS. */
+export async function serveFromEnvironment(): Promise<void> {
+  const env = process.env;
+  await startApiServer({
+    config: env.RESDET_CONFIG,
+    arch: env.RESDET_ARCH,
+    weights: env.RESDET_WEIGHTS,
+    backend: env.RESDET_BACKEND,
+    log: (m) => process.stderr.write(m + '\n'),
+  });
+}

@@ -1,0 +1,45 @@
+import { Command, Option } from 'nest-commander';
+import { startApiServer } from '../../../api/src/serve';
+import { detectorOptions, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
+
+interface ServeFlags extends ModelFlags {
+  port?: number;
+  apiKey?: string;
+  maxBatch?: number;
+  maxUploadMb?: number;
+}
+
+/** `serve --port P [model flags]`: the REST detection endpoint (POST /v1/detect, /health, /metrics, /docs). */
+@Command({ name: 'serve', description: 'Serve the detector over HTTP: POST /v1/detect, /health, /metrics, /docs' })
+export class ServeCommand extends ModelCommand {
+  async run(_args: string[], flags: ServeFlags): Promise<void> {
+    const app = await startApiServer(detectorOptions(flags), {
+      port: flags.port,
+      apiKey: flags.apiKey,
+      maxBatchSize: flags.maxBatch,
+      maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
+    });
+    // Nest's shutdown hooks drain in-flight requests on SIGTERM/SIGINT; keep the command alive until then.
+    await new Promise<void>((resolve) => app.getHttpServer().once('close', () => resolve()));
+  }
+
+  @Option({ flags: '--port <port>', description: 'port (default 3000, or RESDET_PORT)' })
+  parsePort(v: string): number {
+    return positiveInt('--port')(v);
+  }
+
+  @Option({ flags: '--api-key <key>', description: 'require x-api-key (or RESDET_API_KEY); open when unset' })
+  parseApiKey(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--max-batch <n>', description: 'images per forward pass when requests arrive together (default 4)' })
+  parseMaxBatch(v: string): number {
+    return positiveInt('--max-batch')(v);
+  }
+
+  @Option({ flags: '--max-upload-mb <n>', description: 'upload limit in MB (default 20); larger → 413' })
+  parseMaxUpload(v: string): number {
+    return positiveInt('--max-upload-mb')(v);
+  }
+}
