@@ -5,9 +5,11 @@ import { EvalCommand } from './commands/eval.command';
 import { DatasetCommand } from './commands/dataset.command';
 import { DetectCommand } from './commands/detect.command';
 import { ServeCommand } from './commands/serve.command';
+import { TrainCommand } from './commands/train.command';
+import { DemoCommand } from './commands/demo.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand, DetectCommand, ServeCommand, ClassifyCommand, EvalCommand, ...DatasetCommand.registerWithSubCommands()],
+  providers: [DoctorCommand, TrainCommand, DemoCommand, DetectCommand, ServeCommand, ClassifyCommand, EvalCommand, ...DatasetCommand.registerWithSubCommands()],
 })
 export class CliModule {}

@@ -21,3 +21,4 @@ export * from './abort-on-signals';
 export * from './line-chart-svg';
 export * from './loss-curve';
 export * from './wasm-fast-backprop';
+export * from './detection-training';

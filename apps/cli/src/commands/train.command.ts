@@ -1,0 +1,211 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import pino from 'pino';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { initRuntime } from '@resdet/runtime';
+import {
+  abortOnSignals,
+  runDetectionTraining,
+  TrainingDivergedError,
+  type DetectionTrainingResult,
+  type TrainerEvent,
+} from '@resdet/training';
+import { createProgress, type ProgressReporter } from '../common/progress';
+import { positiveInt } from '../common/model-options';
+
+interface TrainFlags {
+  config?: string;
+  dataset?: string;
+  format: 'coco' | 'voc';
+  weights?: string;
+  out?: string;
+  resume?: boolean;
+  iterations?: number;
+  batchSize?: number;
+  seed?: number;
+  backend?: string;
+  lr?: number;
+}
+
+/** The logger of `train` and `demo`: pino JSON lines on stderr (stdout stays for results). */
+export function cliLogger(name: string): pino.Logger {
+  return pino({ name, level: process.env.RESDET_LOG_LEVEL ?? 'info' }, pino.destination(2));
+}
+
+/**
+ * Trainer events → log lines and a progress bar (loss terms, lr, images/s). Iteration lines are logged every
+ * `logEvery` iterations; evaluations, checkpoints and the end always.
+ */
+export function trainingReporter(
+  log: pino.Logger,
+  total: number,
+  logEvery = 20,
+): { onEvent: (e: TrainerEvent) => void; stop: () => void } {
+  let bar: ProgressReporter | undefined;
+  let images = 0;
+  let seconds = 0;
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'resumed':
+          log.info({ iteration: e.iteration, from: e.location }, `resumed at iteration ${e.iteration}`);
+          break;
+        case 'iteration': {
+          bar ??= createProgress('train', total, { unit: 'it' });
+          images += e.images;
+          seconds += e.seconds;
+          const terms = Object.fromEntries(
+            Object.entries(e.losses).map(([k, v]) => [k.replace(/^loss_/, ''), Number(v.toFixed(4))]),
+          );
+          bar.update(e.iteration, { ...terms, lr: e.lr.toPrecision(3), 'img/s': (images / seconds).toFixed(1) });
+          if (e.iteration % logEvery === 0) {
+            log.info({ iteration: e.iteration, lr: e.lr, ...e.losses, imagesPerSecond: images / seconds }, 'step');
+          }
+          break;
+        }
+        case 'evaluation':
+          log.info(
+            { iteration: e.iteration, AP: e.metrics.AP, AP50: e.metrics.AP50, best: e.best },
+            `eval @${e.iteration}: AP ${e.metrics.AP.toFixed(3)} AP50 ${e.metrics.AP50.toFixed(3)}${e.best ? ' (best)' : ''}`,
+          );
+          break;
+        case 'checkpoint':
+          log.info({ iteration: e.iteration, file: e.location, reason: e.reason }, `checkpoint ${e.location}`);
+          break;
+        case 'stopped':
+          bar?.stop();
+          bar = undefined;
+          log.info({ iteration: e.iteration, reason: e.reason }, `stopped at iteration ${e.iteration} (${e.reason})`);
+          break;
+      }
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+/** Prints where the run's files are and the final COCO numbers. */
+export function printTrainingSummary(r: DetectionTrainingResult, out: NodeJS.WritableStream = process.stdout): void {
+  const lines: string[] = [];
+  if (r.finalEval) lines.push(...r.finalEval.lines, '');
+  if (r.metricsFile) lines.push(`metrics:     ${r.metricsFile}`);
+  if (r.modelFile) lines.push(`model:       ${r.modelFile}`);
+  if (r.lossCurveFile) lines.push(`loss curve:  ${r.lossCurveFile}`);
+  if (r.lastCheckpoint) lines.push(`checkpoint:  ${r.lastCheckpoint}`);
+  if (r.reason === 'aborted') lines.push(`stopped at iteration ${r.iteration}; continue with --resume`);
+  out.write(lines.join('\n') + '\n');
+}
+
+/**
+ * `train --config C --dataset DIR [--format coco|voc] [--weights W] [--out DIR] [--resume] [--iterations N]
+ * [--batch-size B] [--seed S] [--backend B]`: trains a detector (see `runDetectionTraining` in @resdet/training).
+ * SIGINT/SIGTERM: the current step finishes, a checkpoint is written, and the command exits 0 (a second signal
+ * kills it). A NaN/Inf loss stops with exit code 1 and names the last good checkpoint.
+ */
+@Command({ name: 'train', description: 'Train a Faster R-CNN detector on a COCO or VOC dataset' })
+export class TrainCommand extends CommandRunner {
+  async run(_args: string[], f: TrainFlags): Promise<void> {
+    if (!f.config) throw new Error('train: --config configs/<name>.json is required');
+    if (!f.dataset) throw new Error('train: --dataset DIR is required (a COCO-2017 or VOC2007 tree)');
+    const log = cliLogger('train');
+    await initRuntime({ backend: f.backend ?? process.env.RESDET_BACKEND, log: (m) => log.info(m) });
+    let config: unknown;
+    try {
+      config = JSON.parse(fs.readFileSync(f.config, 'utf8'));
+    } catch (e) {
+      throw new Error(`${f.config}: cannot read the config (${(e as Error).message})`);
+    }
+    const outDir = f.out ?? path.join('runs', path.basename(f.config).replace(/\.json$/, ''));
+    const iterations = f.iterations ?? (config as { train?: { maxIterations?: number } }).train?.maxIterations ?? 1000;
+    const reporter = trainingReporter(log, iterations);
+    const stop = abortOnSignals(['SIGINT', 'SIGTERM'], (s) =>
+      log.warn(`${s}: finishing the step and writing a checkpoint (send it again to quit now)`),
+    );
+    try {
+      const r = await runDetectionTraining({
+        config,
+        configSource: f.config,
+        dataset: { root: f.dataset, format: f.format },
+        outDir,
+        weights: f.weights,
+        resume: f.resume,
+        train: { maxIterations: f.iterations, batchSize: f.batchSize, seed: f.seed, baseLr: f.lr },
+        signal: stop.signal,
+        onEvent: reporter.onEvent,
+        log: (m) => log.info(m),
+      });
+      printTrainingSummary(r);
+    } catch (e) {
+      if (e instanceof TrainingDivergedError) {
+        reporter.stop();
+        log.error({ err: e.message }, 'training diverged');
+        process.stderr.write(`error: ${e.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      throw e;
+    } finally {
+      reporter.stop();
+      stop.dispose();
+    }
+  }
+
+  @Option({ flags: '--config <file>', description: 'config JSON: {arch, model, classes, train, data}' })
+  parseConfig(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--dataset <dir>', description: 'dataset root (COCO: annotations/instances_{train,val}.json)' })
+  parseDataset(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--format <coco|voc>', description: 'dataset layout', defaultValue: 'coco' })
+  parseFormat(v: string): string {
+    if (v !== 'coco' && v !== 'voc') throw new Error(`--format must be coco or voc, got "${v}"`);
+    return v;
+  }
+
+  @Option({ flags: '--weights <file>', description: 'backbone init: ImageNet torchvision ResNet .pth/.safetensors' })
+  parseWeights(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--out <dir>', description: 'output folder (default runs/<config name>)' })
+  parseOut(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--resume', description: 'continue from the latest checkpoint in the output folder' })
+  parseResume(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--iterations <n>', description: 'total iterations (overrides train.maxIterations)' })
+  parseIterations(v: string): number {
+    return positiveInt('--iterations')(v);
+  }
+
+  @Option({ flags: '--batch-size <n>', description: 'images per iteration (overrides train.batchSize)' })
+  parseBatchSize(v: string): number {
+    return positiveInt('--batch-size')(v);
+  }
+
+  @Option({ flags: '--seed <n>', description: 'seed of init, sampling and data order (overrides train.seed)' })
+  parseSeed(v: string): number {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--seed must be an integer ≥ 0, got "${v}"`);
+    return n;
+  }
+
+  @Option({ flags: '--lr <x>', description: 'base learning rate (overrides train.baseLr)' })
+  parseLr(v: string): number {
+    const n = Number(v);
+    if (!(n > 0)) throw new Error(`--lr must be a positive number, got "${v}"`);
+    return n;
+  }
+
+  @Option({ flags: '--backend <name>', description: 'force a tensor backend: wasm, cpu, webgpu, …' })
+  parseBackend(v: string): string {
+    return v;
+  }
+}
