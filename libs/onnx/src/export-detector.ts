@@ -22,6 +22,8 @@ export interface FasterRcnnOnnxMeta {
   samplingRatio: number;
   numClasses: number;
   anchorsPerLocation: number;
+  /** Who the model is (architecture name, class names by label), when the exporter was told. */
+  model?: { arch?: string; classes?: readonly string[] };
 }
 
 /** The exported detector: graph 1 (backbone + FPN + RPN head), graph 2 (RoIAlign per level + box head + predictor). */
@@ -51,7 +53,10 @@ export interface FasterRcnnOnnx {
  * const { backbone, boxHead } = exportFasterRcnn(model);
  * writeFileSync('model.onnx', backbone); writeFileSync('model.box-head.onnx', boxHead);
  */
-export function exportFasterRcnn(model: GeneralizedRCNN, opts: { codec?: OnnxCodec; producerVersion?: string } = {}): FasterRcnnOnnx {
+export function exportFasterRcnn(
+  model: GeneralizedRCNN,
+  opts: { codec?: OnnxCodec; producerVersion?: string; arch?: string; classes?: readonly string[] } = {},
+): FasterRcnnOnnx {
   const pool = model.roiHeads.boxRoiPool;
   if (!(pool instanceof FeatureRoiPool)) {
     throw new Error(`ONNX export: roi_heads.box_roi_pool is ${pool.constructor.name}; only MultiScaleRoIAlign (FeatureRoiPool) is exported`);
@@ -65,6 +70,7 @@ export function exportFasterRcnn(model: GeneralizedRCNN, opts: { codec?: OnnxCod
     samplingRatio: pool.pooler.samplingRatio,
     numClasses: model.roiHeads.numClasses,
     anchorsPerLocation: model.rpn.head.numAnchors,
+    ...(opts.arch || opts.classes ? { model: { arch: opts.arch, classes: opts.classes } } : {}),
   };
   const codec = opts.codec ?? new OnnxCodec();
   const metadata = { [RESDET_META_KEY]: JSON.stringify(meta) };

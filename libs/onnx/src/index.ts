@@ -12,3 +12,4 @@ export * from './export-detector';
 export * from './host-transform';
 export * from './ort-faster-rcnn';
 export * from './ort-detector';
+export * from './onnx-files';

@@ -50,7 +50,7 @@ function fixtureImages(): HostImage[] {
 /** The tfjs path on the same images (uint8 → /255 like the Detector facade). */
 function tfjsPredict(model: GeneralizedRCNN, images: HostImage[]) {
   const ts = images.map((im) =>
-    tf.tidy(() => tf.div(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32').toFloat(), 255) as tf.Tensor3D),
+    tf.tidy(() => tf.div(tf.cast(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32'), 'float32'), 255) as tf.Tensor3D),
   );
   try {
     return model.predict(ts);
@@ -67,7 +67,7 @@ describe('prepareBatch (host transform)', () => {
   it('is bit-identical to the tfjs GeneralizedRCNNTransform batch (NHWC → NCHW)', () => {
     const model = tinyTorchvisionModel();
     const images = fixtureImages();
-    const ts = images.map((im) => tf.div(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32').toFloat(), 255) as tf.Tensor3D);
+    const ts = images.map((im) => tf.div(tf.cast(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32'), 'float32'), 255) as tf.Tensor3D);
     const ref = model.transform.forward(ts);
     const t = model.transform;
     const b = prepareBatch(images, { minSize: t.minSize[0], maxSize: t.maxSize, imageMean: t.imageMean, imageStd: t.imageStd, sizeDivisible: t.sizeDivisible });

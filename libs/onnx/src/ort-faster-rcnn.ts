@@ -19,6 +19,15 @@ export interface OrtEngineOptions {
   onnx?: FasterRcnnOnnx;
 }
 
+/** Milliseconds per stage of {@link OrtFasterRcnn.predict}, accumulated over calls. */
+export interface OrtStageTimes {
+  transform?: number;
+  backbone?: number;
+  proposals?: number;
+  boxHead?: number;
+  postprocess?: number;
+}
+
 /** Settings of the sparse steps, copied from the model at creation (the engine does not keep the tfjs model). */
 interface SparseSettings {
   transform: HostTransformOptions;
@@ -86,12 +95,23 @@ export class OrtFasterRcnn {
     return new OrtFasterRcnn(backbone, boxHead, onnx.meta, device, gen, s);
   }
 
-  /** Detections per image (boxes xyxy in the image's own pixels, scores descending, labels 1..K−1). */
-  async predict(images: readonly HostImage[]): Promise<Detections[]> {
+  /**
+   * Detections per image (boxes xyxy in the image's own pixels, scores descending, labels 1..K−1). Pass `times`
+   * to get milliseconds per stage (benchmarks).
+   */
+  async predict(images: readonly HostImage[], times?: OrtStageTimes): Promise<Detections[]> {
     if (images.length === 0) return [];
+    let t0 = performance.now();
+    const lap = (k: keyof OrtStageTimes) => {
+      const t = performance.now();
+      if (times) times[k] = (times[k] ?? 0) + t - t0;
+      t0 = t;
+    };
     const batch = prepareBatch(images, this.s.transform);
     const [, , hp, wp] = batch.dims;
+    lap('transform');
     const out = await this.backbone.run({ images: new ort.Tensor('float32', batch.data, batch.dims) });
+    lap('backbone');
     const feats = this.meta.featureNames.map((n) => out[`features.${n}`]);
     const featureSizes = feats.map((t) => [t.dims[2], t.dims[3]] as const);
     const anchors = this.anchorGenerator.anchors([hp, wp], featureSizes);
@@ -104,10 +124,13 @@ export class OrtFasterRcnn {
       imageSizes: batch.imageSizes,
       ...this.s.rpn,
     });
+    lap('proposals');
     const head = await this.boxOutputs(out, proposals.boxes, batch.imageSizes);
+    lap('boxHead');
     const dets = postprocessDetections(
       head.classLogits, head.boxRegression, proposals.boxes, batch.imageSizes, this.meta.numClasses, this.s.post,
     );
+    lap('postprocess');
     return dets.map((d, i) => ({ ...d, boxes: resizeBoxes(d.boxes, batch.imageSizes[i], [images[i].height, images[i].width]) }));
   }
 
