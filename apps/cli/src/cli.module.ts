@@ -7,9 +7,10 @@ import { DetectCommand } from './commands/detect.command';
 import { ServeCommand } from './commands/serve.command';
 import { TrainCommand } from './commands/train.command';
 import { DemoCommand } from './commands/demo.command';
+import { ExportOnnxCommand } from './commands/export-onnx.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand, TrainCommand, DemoCommand, DetectCommand, ServeCommand, ClassifyCommand, EvalCommand, ...DatasetCommand.registerWithSubCommands()],
+  providers: [DoctorCommand, TrainCommand, DemoCommand, DetectCommand, ServeCommand, ClassifyCommand, EvalCommand, ExportOnnxCommand, ...DatasetCommand.registerWithSubCommands()],
 })
 export class CliModule {}
