@@ -1,4 +1,4 @@
-import { filterProposals, sigmoid } from './region-proposal-network';
+import { filterProposals, sigmoid, topKDescending } from './region-proposal-network';
 
 describe('filterProposals (torchvision filter_proposals, hand-worked)', () => {
   // two levels: level 0 has 3 anchors, level 1 has 1; all deltas zero (proposal = anchor)
@@ -33,5 +33,17 @@ describe('filterProposals (torchvision filter_proposals, hand-worked)', () => {
     expect(Array.from(out.boxes[0])).toEqual([50, 50, 60, 55, 0, 0, 10, 10]);
     const small = filterProposals({ ...base, imageSizes: [[50, 100]], objectness: Float32Array.of(0, 1, 5, 2), preNmsTopN: 3, postNmsTopN: 9, nmsThresh: 0.9 });
     expect(small.boxes[0].length / 4).toBe(3); // anchor 2 clipped to zero height → removed
+  });
+});
+
+describe('topKDescending', () => {
+  it('returns the k largest of a slice by value, ties by index, as absolute indices', () => {
+    const v = Float32Array.of(9, 1, 5, 3, 5, 7, 5, 0);
+    expect(Array.from(topKDescending(v, 1, 6, 3))).toEqual([5, 2, 4]);
+    expect(Array.from(topKDescending(v, 1, 6, 4))).toEqual([5, 2, 4, 6]);
+    expect(Array.from(topKDescending(v, 0, 8, 20))).toEqual([0, 5, 2, 4, 6, 3, 1, 7]);
+    const big = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i) * 100);
+    const ref = Array.from(big.keys()).sort((a, b) => big[b] - big[a] || a - b).slice(0, 1000);
+    expect(Array.from(topKDescending(big, 0, 5000, 1000))).toEqual(ref);
   });
 });

@@ -274,11 +274,8 @@ export function filterProposals(p: FilterProposalsInput): Proposals {
     const lvl: number[] = [];
     let off = 0;
     p.numAnchorsPerLevel.forEach((count, l) => {
-      const idx = Int32Array.from({ length: count }, (_, k) => off + k);
-      const order = argsortDescending(logits, idx);
-      const k = Math.min(p.preNmsTopN, count);
-      for (let t = 0; t < k; t++) {
-        sel.push(order[t]);
+      for (const j of topKDescending(logits, off, count, p.preNmsTopN)) {
+        sel.push(j);
         lvl.push(l);
       }
       off += count;
@@ -298,6 +295,31 @@ export function filterProposals(p: FilterProposalsInput): Proposals {
     scoresOut.push(pick(scores, keep));
   }
   return { boxes: boxesOut, scores: scoresOut };
+}
+
+/**
+ * Indices (into `values`) of the `k` largest of `values[start .. start+count)`, by value descending; among equal
+ * values the lower index first (torch's `topk` leaves that order unspecified). The threshold comes from a native
+ * typed-array sort, so only the k winners are sorted with a comparator.
+ */
+export function topKDescending(values: Float32Array, start: number, count: number, k: number): Int32Array {
+  const slice = values.subarray(start, start + count);
+  if (k >= count) return argsortDescending(slice).map((i) => i + start);
+  const sorted = Float32Array.from(slice).sort();
+  const threshold = sorted[count - k];
+  let above = 0;
+  for (let i = count - k; i < count; i++) if (sorted[i] > threshold) above++;
+  let ties = k - above;
+  const picked: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const v = slice[i];
+    if (v > threshold) picked.push(i);
+    else if (v === threshold && ties > 0) {
+      picked.push(i);
+      ties--;
+    }
+  }
+  return argsortDescending(slice, picked).map((i) => i + start);
 }
 
 /** Logistic sigmoid in float32 steps, as torch's CPU kernel: `1 / (1 + exp(−x))`. */
