@@ -38,7 +38,14 @@ async function main(): Promise<void> {
   const data = path.join(out, 'data');
 
   const t0 = performance.now();
-  await writeShapesDataset({ out: data, format: 'coco', count: trainImages, valCount: valImages, seed, shapes: config.demo?.shapes });
+  await writeShapesDataset({
+    out: data,
+    format: 'coco',
+    count: trainImages,
+    valCount: valImages,
+    seed,
+    shapes: config.demo?.shapes,
+  });
   const genSeconds = (performance.now() - t0) / 1000;
   fs.rmSync(path.join(out, 'run'), { recursive: true, force: true });
 
@@ -66,7 +73,9 @@ async function main(): Promise<void> {
         images += e.images;
       } else if (e.type === 'evaluation') {
         const wall = (performance.now() - started) / 1000;
-        curve.push(`  it ${String(e.iteration).padStart(5)}  train ${stepSeconds.toFixed(0).padStart(5)} s  wall ${wall.toFixed(0).padStart(5)} s  AP ${e.metrics.AP.toFixed(3)}  AP50 ${e.metrics.AP50.toFixed(3)}`);
+        curve.push(
+          `  it ${String(e.iteration).padStart(5)}  train ${stepSeconds.toFixed(0).padStart(5)} s  wall ${wall.toFixed(0).padStart(5)} s  AP ${e.metrics.AP.toFixed(3)}  AP50 ${e.metrics.AP50.toFixed(3)}`,
+        );
         process.stderr.write(curve[curve.length - 1] + '\n');
         if (!reached && e.metrics.AP50 >= target) {
           reached = { iteration: e.iteration, wall, train: stepSeconds, ap50: e.metrics.AP50 };

@@ -16,7 +16,19 @@ afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 describe('demo (e2e, shortened)', () => {
   it('generates data, trains, evaluates, draws detections and says where everything is', () => {
     const out = path.join(dir, 'demo');
-    const r = runCli(['demo', '--out', out, '--seed', '3', '--iterations', '3', '--train-images', '8', '--val-images', '4']);
+    const r = runCli([
+      'demo',
+      '--out',
+      out,
+      '--seed',
+      '3',
+      '--iterations',
+      '3',
+      '--train-images',
+      '8',
+      '--val-images',
+      '4',
+    ]);
     expect(r.stderr).not.toMatch(/^error: (?!XDG_RUNTIME_DIR)/m); // (that one is Dawn's probe talking)
     expect(r.status).toBe(0);
     const summary = r.stdout.split('\n').filter((l) => /^ Average (Precision|Recall)/.test(l));
@@ -32,11 +44,18 @@ describe('demo (e2e, shortened)', () => {
     expect(drawn).toHaveLength(4);
     const valImages = readdirSync(path.join(out, 'data', 'val')).sort();
     expect(drawn.sort()).toEqual(valImages);
-    for (const f of drawn) expect(readFileSync(path.join(out, 'detections', f)).equals(readFileSync(path.join(out, 'data', 'val', f)))).toBe(false);
+    for (const f of drawn)
+      expect(
+        readFileSync(path.join(out, 'detections', f)).equals(readFileSync(path.join(out, 'data', 'val', f))),
+      ).toBe(false);
 
     expect(existsSync(path.join(out, 'train', 'model.safetensors'))).toBe(true);
     const sidecar = JSON.parse(readFileSync(path.join(out, 'train', 'model.json'), 'utf8'));
-    expect(sidecar).toMatchObject({ arch: 'fasterrcnn_shapes_demo', classes: ['__background__', 'circle', 'cross', 'square', 'triangle'], iteration: 3 });
+    expect(sidecar).toMatchObject({
+      arch: 'fasterrcnn_shapes_demo',
+      classes: ['__background__', 'circle', 'cross', 'square', 'triangle'],
+      iteration: 3,
+    });
     const results = JSON.parse(readFileSync(path.join(out, 'detections.json'), 'utf8'));
     expect(Array.isArray(results)).toBe(true);
 
@@ -45,13 +64,26 @@ describe('demo (e2e, shortened)', () => {
     expect(r.stdout).toMatch(/drawn images: +.*detections\//);
 
     // Deterministic for a seed: a second run gives the same numbers.
-    const again = runCli(['demo', '--out', path.join(dir, 'again'), '--seed', '3', '--iterations', '3', '--train-images', '8', '--val-images', '4']);
+    const again = runCli([
+      'demo',
+      '--out',
+      path.join(dir, 'again'),
+      '--seed',
+      '3',
+      '--iterations',
+      '3',
+      '--train-images',
+      '8',
+      '--val-images',
+      '4',
+    ]);
     expect(again.status).toBe(0);
     const metrics2 = JSON.parse(readFileSync(path.join(dir, 'again', 'train', 'metrics.json'), 'utf8'));
     expect(metrics2.stats).toEqual(metrics.stats);
     const sd1 = readSafetensors(path.join(out, 'train', 'model.safetensors')).tensors;
     const sd2 = readSafetensors(path.join(dir, 'again', 'train', 'model.safetensors')).tensors;
     expect([...sd2.keys()]).toEqual([...sd1.keys()]);
-    for (const [k, t] of sd1) expect(Buffer.from(sd2.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
+    for (const [k, t] of sd1)
+      expect(Buffer.from(sd2.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
   });
 });

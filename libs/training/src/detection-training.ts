@@ -104,7 +104,8 @@ export interface MetricsReport {
 function trainSection(config: unknown): Partial<TrainingConfig> {
   const t = (config as { train?: unknown }).train;
   if (t === undefined) return {};
-  if (!t || typeof t !== 'object' || Array.isArray(t)) throw new TrainingConfigError('train must be an object');
+  if (!t || typeof t !== 'object' || Array.isArray(t))
+    throw new TrainingConfigError('train must be an object');
   return t as Partial<TrainingConfig>;
 }
 
@@ -126,7 +127,11 @@ export async function readDetectionSplits(
     return { train, val, valGt };
   }
   const train = await readVocDataset({ root: loc.root, split: trainSplit });
-  const val = await readVocDataset({ root: loc.root, split: valSplit, classes: train.categories.map((c) => c.name) });
+  const val = await readVocDataset({
+    root: loc.root,
+    split: valSplit,
+    classes: train.categories.map((c) => c.name),
+  });
   return { train, val, valGt: recordsToCocoGt(val) };
 }
 
@@ -156,7 +161,13 @@ export function recordsToCocoGt(ds: DetectionDataset): CocoDataset {
 
 /** RGB uint8 HWC → float32 `[H, W, 3]` in 0–1 (torchvision's ToTensor). */
 export function rgbToTensor(im: RgbImage): tf.Tensor3D {
-  return tf.tidy(() => tf.div(tf.tensor3d(Float32Array.from(im.data), [im.height, im.width, 3], 'float32'), 255) as tf.Tensor3D);
+  return tf.tidy(
+    () =>
+      tf.div(
+        tf.tensor3d(Float32Array.from(im.data), [im.height, im.width, 3], 'float32'),
+        255,
+      ) as tf.Tensor3D,
+  );
 }
 
 /**
@@ -222,8 +233,15 @@ export function namedStats(stats: readonly number[]): Record<string, number> {
 
 export function metricsReport(r: CocoEvalResult, iteration: number): MetricsReport {
   const per: MetricsReport['per_category'] = {};
-  for (const c of r.perCategory) per[String(c.catId)] = { name: c.name, AP: c.ap, AP50: c.ap50, AP75: c.ap75 };
-  return { iteration, stats: [...r.stats], named: namedStats(r.stats), per_category: per, lines: [...r.lines] };
+  for (const c of r.perCategory)
+    per[String(c.catId)] = { name: c.name, AP: c.ap, AP50: c.ap50, AP75: c.ap75 };
+  return {
+    iteration,
+    stats: [...r.stats],
+    named: namedStats(r.stats),
+    per_category: per,
+    lines: [...r.lines],
+  };
 }
 
 /**
@@ -256,7 +274,10 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     seed: trainOverrides.seed ?? 0,
     augment: dataSettings.augment ?? { hflipProb: 0.5 },
   });
-  const cfg = resolveTrainingConfig(trainOverrides, { source: src, iterationsPerEpoch: loader.batchesPerEpoch });
+  const cfg = resolveTrainingConfig(trainOverrides, {
+    source: src,
+    iterationsPerEpoch: loader.batchesPerEpoch,
+  });
   const modelConfig: FasterRcnnConfig = { ...parsed.config, seed: cfg.seed };
   const samplerRng = { rpnSampler: new Rng(cfg.seed).fork(105), boxSampler: new Rng(cfg.seed).fork(107) };
   const model = buildFasterRcnn(modelConfig, {
@@ -285,15 +306,28 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
         );
       }
     }
-    const sidecar = { format: 'resdet-checkpoint', version: 1, arch: parsed.arch, config: modelConfig, classes, numClasses };
-    const store = new DirectoryCheckpointStore({ dir: path.join(opts.outDir, 'checkpoints'), keepLast: cfg.keepLast, sidecar });
+    const sidecar = {
+      format: 'resdet-checkpoint',
+      version: 1,
+      arch: parsed.arch,
+      config: modelConfig,
+      classes,
+      numClasses,
+    };
+    const store = new DirectoryCheckpointStore({
+      dir: path.join(opts.outDir, 'checkpoints'),
+      keepLast: cfg.keepLast,
+      sidecar,
+    });
     const data = new EpochBatchStream<LoaderBatch>({
       openEpoch: (e) => loader.iterate({ startEpoch: e })[Symbol.asyncIterator](),
       batchesPerEpoch: loader.batchesPerEpoch,
       batchSize: (b) => b.images.length,
       release: () => undefined,
     });
-    const valRecords = dataSettings.maxValImages ? val.records.slice(0, dataSettings.maxValImages) : val.records;
+    const valRecords = dataSettings.maxValImages
+      ? val.records.slice(0, dataSettings.maxValImages)
+      : val.records;
     const valGtUsed: CocoDataset = dataSettings.maxValImages
       ? restrictGt(valGt, new Set(valRecords.map((r) => r.imageId)))
       : valGt;
@@ -346,13 +380,22 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       const base = path.join(opts.outDir, 'model');
       saveCheckpoint(base, {
         model: model.stateDict(),
-        meta: { ...sidecar, config: { ...modelConfig }, format: 'resdet-checkpoint', iteration: result.iteration, metrics: lastEval ? namedStats(lastEval.result.stats) : undefined },
+        meta: {
+          ...sidecar,
+          config: { ...modelConfig },
+          format: 'resdet-checkpoint',
+          iteration: result.iteration,
+          metrics: lastEval ? namedStats(lastEval.result.stats) : undefined,
+        },
       });
       out.modelFile = `${base}.safetensors`;
       if (lastEval && lastEval.iteration === result.iteration) {
         out.finalEval = lastEval.result;
         out.metricsFile = path.join(opts.outDir, 'metrics.json');
-        writeFileAtomic(out.metricsFile, JSON.stringify(metricsReport(lastEval.result, lastEval.iteration), null, 1) + '\n');
+        writeFileAtomic(
+          out.metricsFile,
+          JSON.stringify(metricsReport(lastEval.result, lastEval.iteration), null, 1) + '\n',
+        );
       }
     }
     return out;

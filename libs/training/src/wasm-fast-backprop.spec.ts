@@ -8,14 +8,19 @@ function both(f: () => tf.Tensor): [Float32Array, Float32Array, number[]] {
   const ref = tf.tidy(f);
   registerFastWasmBackprop();
   const fast = tf.tidy(f);
-  const out: [Float32Array, Float32Array, number[]] = [ref.dataSync() as Float32Array, fast.dataSync() as Float32Array, fast.shape];
+  const out: [Float32Array, Float32Array, number[]] = [
+    ref.dataSync() as Float32Array,
+    fast.dataSync() as Float32Array,
+    fast.shape,
+  ];
   expect(fast.shape).toEqual(ref.shape);
   tf.dispose([ref, fast]);
   return out;
 }
 
 function maxRelErr(a: Float32Array, b: Float32Array): number {
-  let scale = 0, err = 0;
+  let scale = 0,
+    err = 0;
   for (let i = 0; i < a.length; i++) {
     scale = Math.max(scale, Math.abs(a[i]));
     err = Math.max(err, Math.abs(a[i] - b[i]));
@@ -68,10 +73,34 @@ describe('registerFastWasmBackprop (wasm)', () => {
     // [input HW, kernel, stride, pad, cin, cout]
     [[9, 9], 3, 1, 'same', 4, 5],
     [[8, 7], 3, 2, 'same', 3, 6],
-    [[16, 16], 7, 2, [[0, 0], [3, 3], [3, 3], [0, 0]], 3, 4],
+    [
+      [16, 16],
+      7,
+      2,
+      [
+        [0, 0],
+        [3, 3],
+        [3, 3],
+        [0, 0],
+      ],
+      3,
+      4,
+    ],
     [[10, 11], 1, 1, 'valid', 5, 3],
     [[10, 11], 1, 2, 'valid', 5, 3],
-    [[12, 12], 3, 2, [[0, 0], [1, 1], [1, 1], [0, 0]], 4, 4],
+    [
+      [12, 12],
+      3,
+      2,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+      4,
+      4,
+    ],
     [[9, 9], 3, 1, 'valid', 2, 2],
     [[13, 13], 5, 3, 'same', 2, 3],
   ] as [number[], number, number, 'same' | 'valid' | [number, number][], number, number][])(
@@ -92,7 +121,10 @@ describe('registerFastWasmBackprop (wasm)', () => {
   it('conv gradients through tf.grads match and leave no tensors behind', () => {
     const x = tf.randomNormal([2, 12, 12, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
     const wgt = tf.randomNormal([3, 3, 3, 8], 0, 1, 'float32', 10) as tf.Tensor4D;
-    const f = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, wgt])[0];
+    const f = () =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))),
+      )([x, wgt])[0];
     const before = tf.memory().numTensors;
     const [ref, fast] = both(f);
     expect(tf.memory().numTensors).toBe(before);

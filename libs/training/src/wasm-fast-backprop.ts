@@ -81,7 +81,8 @@ function convBackpropInputAsConv(original: KernelFunc): KernelFunc {
       dataFormat: 'NHWC' | 'NCHW';
       dimRoundingMode?: 'floor' | 'round' | 'ceil';
     };
-    if (attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return original(args);
+    if (attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32')
+      return original(args);
     const info = backend_util.computeConv2DInfo(
       attrs.inputShape,
       filter.shape as [number, number, number, number],
@@ -92,7 +93,14 @@ function convBackpropInputAsConv(original: KernelFunc): KernelFunc {
       false,
       'channelsLast',
     );
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
+    const {
+      filterHeight: kh,
+      filterWidth: kw,
+      strideHeight: sh,
+      strideWidth: sw,
+      inHeight: h,
+      inWidth: w,
+    } = info;
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
     const bottom = h - info.outHeight - top + kh - 1;

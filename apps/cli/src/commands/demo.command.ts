@@ -35,14 +35,20 @@ interface DemoSection {
  * detection job over the held-out images saving drawn images, and prints where everything is and how to
  * serve the model. Deterministic for a seed (same data, same training, same numbers).
  */
-@Command({ name: 'demo', description: 'Generate shapes data, train a small detector, evaluate, detect, and show how to serve it' })
+@Command({
+  name: 'demo',
+  description: 'Generate shapes data, train a small detector, evaluate, detect, and show how to serve it',
+})
 export class DemoCommand extends CommandRunner {
   async run(_args: string[], f: DemoFlags): Promise<void> {
     const started = Date.now();
     const log = cliLogger('demo');
     await initRuntime({ backend: f.backend ?? process.env.RESDET_BACKEND, log: (m) => log.info(m) });
     const configFile = f.config ?? DEMO_CONFIG;
-    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { demo?: DemoSection; train?: { maxIterations?: number } };
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
+      demo?: DemoSection;
+      train?: { maxIterations?: number };
+    };
     const demo = config.demo ?? {};
     const out = path.resolve(f.out);
     const dataDir = path.join(out, 'data');
@@ -63,7 +69,13 @@ export class DemoCommand extends CommandRunner {
     });
     gen.stop();
     log.info(
-      { dir: dataDir, train: trainImages, val: valImages, classes: summary.classes, seconds: (Date.now() - t0) / 1000 },
+      {
+        dir: dataDir,
+        train: trainImages,
+        val: valImages,
+        classes: summary.classes,
+        seconds: (Date.now() - t0) / 1000,
+      },
       `generated ${trainImages} + ${valImages} shapes images in ${dataDir}`,
     );
 
@@ -93,7 +105,9 @@ export class DemoCommand extends CommandRunner {
       stop.dispose();
     }
     if (result.reason !== 'completed' || !result.modelFile || !result.finalEval) {
-      process.stdout.write(`demo stopped at iteration ${result.iteration}; checkpoint: ${result.lastCheckpoint}\n`);
+      process.stdout.write(
+        `demo stopped at iteration ${result.iteration}; checkpoint: ${result.lastCheckpoint}\n`,
+      );
       process.exitCode = 1;
       return;
     }
@@ -160,17 +174,17 @@ export class DemoCommand extends CommandRunner {
     return n;
   }
 
-  @Option({ flags: '--iterations <n>', description: 'training iterations (default: the config\'s)' })
+  @Option({ flags: '--iterations <n>', description: "training iterations (default: the config's)" })
   parseIterations(v: string): number {
     return positiveInt('--iterations')(v);
   }
 
-  @Option({ flags: '--train-images <n>', description: 'generated training images (default: the config\'s)' })
+  @Option({ flags: '--train-images <n>', description: "generated training images (default: the config's)" })
   parseTrainImages(v: string): number {
     return positiveInt('--train-images')(v);
   }
 
-  @Option({ flags: '--val-images <n>', description: 'generated held-out images (default: the config\'s)' })
+  @Option({ flags: '--val-images <n>', description: "generated held-out images (default: the config's)" })
   parseValImages(v: string): number {
     return positiveInt('--val-images')(v);
   }

@@ -57,9 +57,16 @@ export function trainingReporter(
           const terms = Object.fromEntries(
             Object.entries(e.losses).map(([k, v]) => [k.replace(/^loss_/, ''), Number(v.toFixed(4))]),
           );
-          bar.update(e.iteration, { ...terms, lr: e.lr.toPrecision(3), 'img/s': (images / seconds).toFixed(1) });
+          bar.update(e.iteration, {
+            ...terms,
+            lr: e.lr.toPrecision(3),
+            'img/s': (images / seconds).toFixed(1),
+          });
           if (e.iteration % logEvery === 0) {
-            log.info({ iteration: e.iteration, lr: e.lr, ...e.losses, imagesPerSecond: images / seconds }, 'step');
+            log.info(
+              { iteration: e.iteration, lr: e.lr, ...e.losses, imagesPerSecond: images / seconds },
+              'step',
+            );
           }
           break;
         }
@@ -70,12 +77,18 @@ export function trainingReporter(
           );
           break;
         case 'checkpoint':
-          log.info({ iteration: e.iteration, file: e.location, reason: e.reason }, `checkpoint ${e.location}`);
+          log.info(
+            { iteration: e.iteration, file: e.location, reason: e.reason },
+            `checkpoint ${e.location}`,
+          );
           break;
         case 'stopped':
           bar?.stop();
           bar = undefined;
-          log.info({ iteration: e.iteration, reason: e.reason }, `stopped at iteration ${e.iteration} (${e.reason})`);
+          log.info(
+            { iteration: e.iteration, reason: e.reason },
+            `stopped at iteration ${e.iteration} (${e.reason})`,
+          );
           break;
       }
     },
@@ -84,7 +97,10 @@ export function trainingReporter(
 }
 
 /** Prints where the run's files are and the final COCO numbers. */
-export function printTrainingSummary(r: DetectionTrainingResult, out: NodeJS.WritableStream = process.stdout): void {
+export function printTrainingSummary(
+  r: DetectionTrainingResult,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const lines: string[] = [];
   if (r.finalEval) lines.push(...r.finalEval.lines, '');
   if (r.metricsFile) lines.push(`metrics:     ${r.metricsFile}`);
@@ -115,7 +131,8 @@ export class TrainCommand extends CommandRunner {
       throw new Error(`${f.config}: cannot read the config (${(e as Error).message})`);
     }
     const outDir = f.out ?? path.join('runs', path.basename(f.config).replace(/\.json$/, ''));
-    const iterations = f.iterations ?? (config as { train?: { maxIterations?: number } }).train?.maxIterations ?? 1000;
+    const iterations =
+      f.iterations ?? (config as { train?: { maxIterations?: number } }).train?.maxIterations ?? 1000;
     const reporter = trainingReporter(log, iterations);
     const stop = abortOnSignals(['SIGINT', 'SIGTERM'], (s) =>
       log.warn(`${s}: finishing the step and writing a checkpoint (send it again to quit now)`),
@@ -154,7 +171,10 @@ export class TrainCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--dataset <dir>', description: 'dataset root (COCO: annotations/instances_{train,val}.json)' })
+  @Option({
+    flags: '--dataset <dir>',
+    description: 'dataset root (COCO: annotations/instances_{train,val}.json)',
+  })
   parseDataset(v: string): string {
     return v;
   }
@@ -165,7 +185,10 @@ export class TrainCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--weights <file>', description: 'backbone init: ImageNet torchvision ResNet .pth/.safetensors' })
+  @Option({
+    flags: '--weights <file>',
+    description: 'backbone init: ImageNet torchvision ResNet .pth/.safetensors',
+  })
   parseWeights(v: string): string {
     return v;
   }
@@ -190,7 +213,10 @@ export class TrainCommand extends CommandRunner {
     return positiveInt('--batch-size')(v);
   }
 
-  @Option({ flags: '--seed <n>', description: 'seed of init, sampling and data order (overrides train.seed)' })
+  @Option({
+    flags: '--seed <n>',
+    description: 'seed of init, sampling and data order (overrides train.seed)',
+  })
   parseSeed(v: string): number {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--seed must be an integer ≥ 0, got "${v}"`);
