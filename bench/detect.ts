@@ -41,8 +41,12 @@ async function main(): Promise<void> {
   const rng = new Rng(1);
   const pixels = Uint8Array.from({ length: h * w * 3 }, () => rng.int(256));
   const [rh, rw] = resizedSize(h, w, 800, 1333);
-  console.log(`${arch} (random weights), one ${h}×${w} image → ${rh}×${rw} (padded to /32), ${os.cpus().length} cores, ${threads} threads`);
+  console.log(
+    `${arch} (random weights), one ${h}×${w} image → ${rh}×${rw} (padded to /32), ${os.cpus().length} cores, ${threads} threads`,
+  );
   const results: Record<string, number> = {};
+  /** CPU time (user + system, all threads) per call: less sensitive than wall time to other load on the machine. */
+  const cpuMs: Record<string, number> = {};
 
   const model = buildDetector(arch).eval();
   if (engines.includes('ort')) {
@@ -56,33 +60,45 @@ async function main(): Promise<void> {
     const warm = await engine.predict([image]);
     const times: OrtStageTimes = {};
     const ms: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < iters; i++) {
       t = performance.now();
       await engine.predict([image], times);
       ms.push(performance.now() - t);
     }
+    const cpu = process.cpuUsage(cpu0);
     results.ort = median(ms);
-    const stages = Object.entries(times).map(([k, v]) => `${k} ${(v / iters).toFixed(0)}`).join(', ');
+    cpuMs.ort = (cpu.user + cpu.system) / 1000 / iters;
+    const stages = Object.entries(times)
+      .map(([k, v]) => `${k} ${(v / iters).toFixed(0)}`)
+      .join(', ');
     console.log(
-      `ort   onnxruntime-node ${engine.device}: ${fmt(results.ort)} median of ${iters} [${stages} ms]; ` +
+      `ort   onnxruntime-node ${engine.device}: ${fmt(results.ort)} median of ${iters} (cpu ${fmt(cpuMs.ort)}/call) [${stages} ms]; ` +
         `export ${fmt(exportMs)} (${((onnx.backbone.length + onnx.boxHead.length) / 2 ** 20).toFixed(0)} MiB), sessions ${fmt(createMs)}, ${warm[0].scores.length} detections`,
     );
     await engine.release();
   }
 
   if (engines.includes('tfjs')) {
-    const img = tf.tidy(() => tf.div(tf.cast(tf.tensor3d(pixels, [h, w, 3], 'int32'), 'float32'), 255) as tf.Tensor3D);
+    const img = tf.tidy(
+      () => tf.div(tf.cast(tf.tensor3d(pixels, [h, w, 3], 'int32'), 'float32'), 255) as tf.Tensor3D,
+    );
     let t = performance.now();
     model.predict([img]); // warm-up (folds BN, compiles kernels)
     const warmMs = performance.now() - t;
     const ms: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < tfjsIters; i++) {
       t = performance.now();
       model.predict([img]);
       ms.push(performance.now() - t);
     }
+    const cpu = process.cpuUsage(cpu0);
     results.tfjs = median(ms);
-    console.log(`tfjs  ${backend}: ${fmt(results.tfjs)} median of ${tfjsIters} (warm-up ${fmt(warmMs)})`);
+    cpuMs.tfjs = (cpu.user + cpu.system) / 1000 / tfjsIters;
+    console.log(
+      `tfjs  ${backend}: ${fmt(results.tfjs)} median of ${tfjsIters} (cpu ${fmt(cpuMs.tfjs)}/call; warm-up ${fmt(warmMs)})`,
+    );
     img.dispose();
   }
   model.dispose();
@@ -96,16 +112,39 @@ async function main(): Promise<void> {
       const script = join(__dirname, '..', 'tools', 'onnx', 'torchvision_latency.py');
       const r = spawnSync(
         py,
-        [script, '--image', raw, '--height', String(h), '--width', String(w), '--arch', arch, '--iters', String(iters), '--threads', String(threads)],
+        [
+          script,
+          '--image',
+          raw,
+          '--height',
+          String(h),
+          '--width',
+          String(w),
+          '--arch',
+          arch,
+          '--iters',
+          String(iters),
+          '--threads',
+          String(threads),
+        ],
         { encoding: 'utf8' },
       );
       const line = r.stdout.trim().split('\n').pop() ?? '';
       if (r.status !== 0 || !line.startsWith('{')) {
         console.log(`torchvision: not measured (${(r.stderr || r.stdout).trim().split('\n').pop()})`);
       } else {
-        const o = JSON.parse(line) as { torch: string; torchvision: string; threads: number; ms: number[]; detections: number };
+        const o = JSON.parse(line) as {
+          torch: string;
+          torchvision: string;
+          threads: number;
+          ms: number[];
+          cpu_ms: number[];
+        };
         results.torchvision = median(o.ms);
-        console.log(`torchvision ${o.torchvision} (torch ${o.torch}, ${o.threads} threads): ${fmt(results.torchvision)} median of ${o.ms.length}`);
+        cpuMs.torchvision = o.cpu_ms.reduce((a, b) => a + b, 0) / o.cpu_ms.length;
+        console.log(
+          `torchvision ${o.torchvision} (torch ${o.torch}, ${o.threads} threads): ${fmt(results.torchvision)} median of ${o.ms.length} (cpu ${fmt(cpuMs.torchvision)}/call)`,
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -114,10 +153,17 @@ async function main(): Promise<void> {
     console.log(`torchvision: not measured (${py} not found)`);
   }
 
-  const ratio = (a: string, b: string) =>
-    results[a] && results[b] ? `${a}/${b} = ${(results[a] / results[b]).toFixed(2)}×` : undefined;
-  const ratios = [ratio('ort', 'torchvision'), ratio('tfjs', 'torchvision'), ratio('tfjs', 'ort')].filter(Boolean);
-  if (ratios.length) console.log(`ratios: ${ratios.join(', ')}`);
+  const ratio = (r: Record<string, number>, a: string, b: string) =>
+    r[a] && r[b] ? `${a}/${b} = ${(r[a] / r[b]).toFixed(2)}×` : undefined;
+  const pairs: [string, string][] = [
+    ['ort', 'torchvision'],
+    ['tfjs', 'torchvision'],
+    ['tfjs', 'ort'],
+  ];
+  const wall = pairs.map(([a, b]) => ratio(results, a, b)).filter(Boolean);
+  const cpu = pairs.map(([a, b]) => ratio(cpuMs, a, b)).filter(Boolean);
+  if (wall.length) console.log(`ratios (wall): ${wall.join(', ')}`);
+  if (cpu.length) console.log(`ratios (cpu time): ${cpu.join(', ')}`);
 }
 
 main().catch((e) => {

@@ -32,8 +32,15 @@ const fixture = (k: string) => {
 };
 const c = meta.config;
 const config = {
-  numClasses: c.numClasses, minSize: c.minSize, maxSize: c.maxSize, backboneWidth: c.stemWidth, backboneLayers: c.blocks,
-  backboneNorm: 'frozen' as const, trainableLayers: 5, fpnOutChannels: c.fpnOutChannels, representationSize: c.representationSize,
+  numClasses: c.numClasses,
+  minSize: c.minSize,
+  maxSize: c.maxSize,
+  backboneWidth: c.stemWidth,
+  backboneLayers: c.blocks,
+  backboneNorm: 'frozen' as const,
+  trainableLayers: 5,
+  fpnOutChannels: c.fpnOutChannels,
+  representationSize: c.representationSize,
 };
 
 function maxDiffRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -58,8 +65,20 @@ describe('export-onnx', () => {
     const out = path.join(dir, 'tiny.onnx');
     const r = spawnSync(
       process.execPath,
-      ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'export-onnx', '--config', cfgFile, '--weights',
-        path.join(FIX, 'tiny_frcnn.weights.safetensors'), '--out', out, '--backend', 'cpu'],
+      [
+        '-r',
+        './tools/register.js',
+        'apps/cli/src/main.ts',
+        'export-onnx',
+        '--config',
+        cfgFile,
+        '--weights',
+        path.join(FIX, 'tiny_frcnn.weights.safetensors'),
+        '--out',
+        out,
+        '--backend',
+        'cpu',
+      ],
       { cwd: repo, encoding: 'utf8', timeout: 110000 },
     );
     expect(r.stderr).not.toMatch(/Error/);
@@ -72,7 +91,15 @@ describe('export-onnx', () => {
     const backbone = await ort.InferenceSession.create(out);
     const head = await ort.InferenceSession.create(headFile);
     expect(backbone.inputNames).toEqual(['images']);
-    expect(backbone.outputNames).toEqual(['features.0', 'features.1', 'features.2', 'features.3', 'features.pool', 'objectness', 'deltas']);
+    expect(backbone.outputNames).toEqual([
+      'features.0',
+      'features.1',
+      'features.2',
+      'features.3',
+      'features.pool',
+      'objectness',
+      'deltas',
+    ]);
     expect(head.outputNames).toEqual(['class_logits', 'box_regression']);
 
     // the tfjs reference on the same normalised, padded batch
@@ -81,7 +108,10 @@ describe('export-onnx', () => {
     model.eval();
     const imgs = [0, 1].map((i) => {
       const t = fixture(`image.${i}`);
-      return tf.div(tf.tensor3d(Float32Array.from(t.data as Uint8Array), t.shape as [number, number, number]), 255) as tf.Tensor3D;
+      return tf.div(
+        tf.tensor3d(Float32Array.from(t.data as Uint8Array), t.shape as [number, number, number]),
+        255,
+      ) as tf.Tensor3D;
     });
     const batch = model.transform.forward(imgs);
     const [n, h, w] = batch.tensors.shape;
@@ -98,25 +128,44 @@ describe('export-onnx', () => {
     const rpn = model.rpn.headOutputs(shapes, feats);
     expect(outs.objectness.dims).toEqual(rpn.objectness.shape);
     expect(outs.deltas.dims).toEqual(rpn.deltas.shape);
-    expect(maxDiffRel(outs.objectness.data as Float32Array, rpn.objectness.dataSync())).toBeLessThanOrEqual(1e-4);
+    expect(maxDiffRel(outs.objectness.data as Float32Array, rpn.objectness.dataSync())).toBeLessThanOrEqual(
+      1e-4,
+    );
     expect(maxDiffRel(outs.deltas.data as Float32Array, rpn.deltas.dataSync())).toBeLessThanOrEqual(1e-4);
     // and torchvision's own objectness
-    expect(maxDiffRel(outs.objectness.data as Float32Array, fixture('eval.objectness').data as Float32Array)).toBeLessThanOrEqual(1e-4);
+    expect(
+      maxDiffRel(outs.objectness.data as Float32Array, fixture('eval.objectness').data as Float32Array),
+    ).toBeLessThanOrEqual(1e-4);
 
     // box head on torchvision's proposals: level per RoI (FPN Eqn. 1), rois pre-scaled, rows back in RoI order
-    const proposals = [0, 1].map((i) => Float32Array.from(fixture(`eval.proposals.${i}`).data as Float32Array));
+    const proposals = [0, 1].map((i) =>
+      Float32Array.from(fixture(`eval.proposals.${i}`).data as Float32Array),
+    );
     const pooled = ['0', '1', '2', '3'].map((k) => outs[`features.${k}`]);
-    const { scales, mapper } = setupScales(pooled.map((p) => p.dims[2]), batch.imageSizes);
+    const { scales, mapper } = setupScales(
+      pooled.map((p) => p.dims[2]),
+      batch.imageSizes,
+    );
     const levels = mapper.map(proposals);
     const all: { img: number; box: Float32Array }[] = [];
-    proposals.forEach((p, i) => { for (let j = 0; j < p.length; j += 4) all.push({ img: i, box: p.subarray(j, j + 4) }); });
+    proposals.forEach((p, i) => {
+      for (let j = 0; j < p.length; j += 4) all.push({ img: i, box: p.subarray(j, j + 4) });
+    });
     const feeds: Record<string, ort.Tensor> = {};
     const order: number[] = [];
     pooled.forEach((p, l) => {
       feeds[`features.${l}`] = p;
       const members = all.map((_, r) => r).filter((r) => levels[r] === l);
-      feeds[`rois.${l}`] = new ort.Tensor('float32', Float32Array.from(members.flatMap((r) => Array.from(all[r].box, (v) => v * scales[l]))), [members.length, 4]);
-      feeds[`batch_indices.${l}`] = new ort.Tensor('int64', BigInt64Array.from(members.map((r) => BigInt(all[r].img))), [members.length]);
+      feeds[`rois.${l}`] = new ort.Tensor(
+        'float32',
+        Float32Array.from(members.flatMap((r) => Array.from(all[r].box, (v) => v * scales[l]))),
+        [members.length, 4],
+      );
+      feeds[`batch_indices.${l}`] = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(members.map((r) => BigInt(all[r].img))),
+        [members.length],
+      );
       order.push(...members);
     });
     const ho = await head.run(feeds);
@@ -128,7 +177,8 @@ describe('export-onnx', () => {
       logits.set((ho.class_logits.data as Float32Array).subarray(q * k, (q + 1) * k), r * k);
       deltas.set((ho.box_regression.data as Float32Array).subarray(q * 4 * k, (q + 1) * 4 * k), r * 4 * k);
     });
-    const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
+      a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
     expect(maxAbsDiff(logits, fixture('eval.class_logits').data as Float32Array)).toBeLessThan(1e-4);
     expect(maxAbsDiff(deltas, fixture('eval.box_regression').data as Float32Array)).toBeLessThan(1e-4);
 

@@ -2,7 +2,7 @@
 
 Usage: /usr/bin/python3 tools/onnx/torchvision_latency.py --image RAW --height H --width W [--arch fasterrcnn_resnet50_fpn]
        [--iters 3] [--threads 2]
-RAW is H*W*3 uint8 RGB bytes (HWC). Prints one JSON line: {"torch", "torchvision", "threads", "ms": [...], "detections"}.
+RAW is H*W*3 uint8 RGB bytes (HWC). Prints one JSON line: {"torch", "torchvision", "threads", "ms": [...], "cpu_ms": [...], "detections"}.
 Random weights (weights=None, weights_backbone=None): latency does not depend on the values (1000 proposals either way).
 """
 import argparse
@@ -29,11 +29,14 @@ model = builder(weights=None, weights_backbone=None).eval()
 img = np.fromfile(a.image, dtype=np.uint8).reshape(a.height, a.width, 3)
 x = torch.from_numpy(img).permute(2, 0, 1).float().div(255)
 ms = []
+cpu_ms = []  # process CPU time (all threads) per call
 with torch.inference_mode():
     model([x])  # warm-up
     for _ in range(a.iters):
         t = time.perf_counter()
+        c = time.process_time()
         out = model([x])
         ms.append((time.perf_counter() - t) * 1000)
-print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": a.threads, "ms": ms,
+        cpu_ms.append((time.process_time() - c) * 1000)
+print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": a.threads, "ms": ms, "cpu_ms": cpu_ms,
                   "detections": int(out[0]["boxes"].shape[0])}))

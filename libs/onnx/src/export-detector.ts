@@ -59,7 +59,9 @@ export function exportFasterRcnn(
 ): FasterRcnnOnnx {
   const pool = model.roiHeads.boxRoiPool;
   if (!(pool instanceof FeatureRoiPool)) {
-    throw new Error(`ONNX export: roi_heads.box_roi_pool is ${pool.constructor.name}; only MultiScaleRoIAlign (FeatureRoiPool) is exported`);
+    throw new Error(
+      `ONNX export: roi_heads.box_roi_pool is ${pool.constructor.name}; only MultiScaleRoIAlign (FeatureRoiPool) is exported`,
+    );
   }
   const featureNames = [...model.backbone.outputShapes().keys()];
   const meta: FasterRcnnOnnxMeta = {
@@ -94,7 +96,12 @@ function backboneGraph(model: GeneralizedRCNN, featureNames: string[]) {
   const shapes = model.backbone.outputShapes();
   const { objectness, deltas } = ex.rpnHead(model.rpn.head, [...feats.values()]);
   for (const [name, v] of feats) {
-    g.output(v, `features.${name}`, OnnxDataType.FLOAT, ['N', shapes.get(name)!.channels, `H_${name}`, `W_${name}`]);
+    g.output(v, `features.${name}`, OnnxDataType.FLOAT, [
+      'N',
+      shapes.get(name)!.channels,
+      `H_${name}`,
+      `W_${name}`,
+    ]);
   }
   g.output(objectness, 'objectness', OnnxDataType.FLOAT, ['N', 'A']);
   g.output(deltas, 'deltas', OnnxDataType.FLOAT, ['N', 'A', 4]);

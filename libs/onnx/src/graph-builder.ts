@@ -1,6 +1,13 @@
 import {
-  AttributeProtoInit, DimInit, GraphProtoInit, NodeProtoInit, OnnxAttributeType, OnnxDataType, OnnxElemType,
-  TensorProtoInit, ValueInfoInit,
+  AttributeProtoInit,
+  DimInit,
+  GraphProtoInit,
+  NodeProtoInit,
+  OnnxAttributeType,
+  OnnxDataType,
+  OnnxElemType,
+  TensorProtoInit,
+  ValueInfoInit,
 } from './onnx-proto';
 
 /** An attribute value: number (INT when integral unless wrapped by {@link floatAttr}), string, number lists. */
@@ -55,7 +62,13 @@ export class GraphBuilder {
     if (value !== name) {
       if (this.used.has(name)) throw new Error(`GraphBuilder ${this.name}: output name "${name}" is taken`);
       this.used.add(name);
-      this.nodes.push({ input: [value], output: [name], name: `${name}/identity`, opType: 'Identity', attribute: [] });
+      this.nodes.push({
+        input: [value],
+        output: [name],
+        name: `${name}/identity`,
+        opType: 'Identity',
+        attribute: [],
+      });
     }
     this.outputs.push({ name, elemType, shape });
   }
@@ -64,7 +77,9 @@ export class GraphBuilder {
   initializer(prefix: string, data: Float32Array, dims: number[]): string {
     const n = dims.reduce((a, b) => a * b, 1);
     if (n !== data.length) {
-      throw new Error(`GraphBuilder ${this.name}: initializer ${prefix} has ${data.length} values for dims [${dims}]`);
+      throw new Error(
+        `GraphBuilder ${this.name}: initializer ${prefix} has ${data.length} values for dims [${dims}]`,
+      );
     }
     const name = this.unique(prefix);
     const copy = Float32Array.from(data); // own, aligned buffer
@@ -79,7 +94,12 @@ export class GraphBuilder {
     if (hit) return hit;
     const name = this.unique(`const_i64_${values.map((v) => (v < 0 ? `m${-v}` : v)).join('_') || 'empty'}`);
     const data = new BigInt64Array(values.map((v) => BigInt(v)));
-    this.inits.push({ name, dims: [values.length], dataType: OnnxDataType.INT64, rawData: new Uint8Array(data.buffer) });
+    this.inits.push({
+      name,
+      dims: [values.length],
+      dataType: OnnxDataType.INT64,
+      rawData: new Uint8Array(data.buffer),
+    });
     this.int64Cache.set(key, name);
     return name;
   }
@@ -88,12 +108,25 @@ export class GraphBuilder {
    * Appends a node; returns its output names (one unless `numOutputs` > 1). Inputs may be `''` for an omitted
    * optional input, as ONNX specifies.
    */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, prefix = opType.toLowerCase()): string {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    prefix = opType.toLowerCase(),
+  ): string {
     return this.nodeN(opType, inputs, attrs, prefix, 1)[0];
   }
 
-  nodeN(opType: string, inputs: string[], attrs: Record<string, AttrValue>, prefix: string, numOutputs: number): string[] {
-    const outs = Array.from({ length: numOutputs }, (_, i) => this.unique(numOutputs === 1 ? prefix : `${prefix}_${i}`));
+  nodeN(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue>,
+    prefix: string,
+    numOutputs: number,
+  ): string[] {
+    const outs = Array.from({ length: numOutputs }, (_, i) =>
+      this.unique(numOutputs === 1 ? prefix : `${prefix}_${i}`),
+    );
     this.nodes.push({
       input: inputs,
       output: outs,
@@ -131,7 +164,8 @@ function attribute(name: string, v: AttrValue): AttributeProtoInit {
     return { name, type: OnnxAttributeType.INT, i: v };
   }
   if (Array.isArray(v)) {
-    if (v.some((x) => !Number.isInteger(x))) throw new Error(`attribute ${name}=[${v}]: use floatAttr() for floats`);
+    if (v.some((x) => !Number.isInteger(x)))
+      throw new Error(`attribute ${name}=[${v}]: use floatAttr() for floats`);
     return { name, type: OnnxAttributeType.INTS, ints: v };
   }
   if ('float' in v) return { name, type: OnnxAttributeType.FLOAT, f: v.float };

@@ -44,7 +44,9 @@ export function prepareBatch(images: readonly HostImage[], o: HostTransformOptio
   const c = o.imageMean.length;
   const imageSizes = images.map((im, i): [number, number] => {
     if (im.data.length !== im.height * im.width * c) {
-      throw new Error(`prepareBatch: image ${i} has ${im.data.length} values, expected ${im.height}×${im.width}×${c}`);
+      throw new Error(
+        `prepareBatch: image ${i} has ${im.data.length} values, expected ${im.height}×${im.width}×${c}`,
+      );
     }
     return resizedSize(im.height, im.width, o.minSize, o.maxSize);
   });
@@ -77,7 +79,15 @@ function normalizedPlane(im: HostImage, ch: number, c: number, mean: number, std
 }
 
 /** torch bilinear (align_corners=False) `[h, w]` → `[oh, ow]`, written into rows of width `stride` of `out`. */
-function resizePlane(src: Float32Array, h: number, w: number, oh: number, ow: number, out: Float32Array, stride: number): void {
+function resizePlane(
+  src: Float32Array,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+  out: Float32Array,
+  stride: number,
+): void {
   const x = linearTaps(w, ow);
   const y = linearTaps(h, oh);
   const cols = new Float32Array(h * ow);

@@ -20,7 +20,10 @@ beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });
 });
 
-async function runOnnx(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function runOnnx(
+  bytes: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const session = await ort.InferenceSession.create(bytes);
   try {
     return await session.run(feeds);
@@ -34,33 +37,38 @@ describe('ModuleExporter: ResNet bodies vs tfjs', () => {
     { block: 'basic' as const, norm: 'frozen' as const, h: 45, w: 61 },
     { block: 'bottleneck' as const, norm: 'batch' as const, h: 64, w: 40 },
   ];
-  it.each(cases)('$block blocks, $norm norm, $h×$w input: C2–C5 and logits match', async ({ block, norm, h, w }) => {
-    const net = new ResNet(block, [1, 2, 1, 1], { norm, baseChannels: 8, numClasses: 10, rng: new Rng(3) });
-    randomizeNorms(net);
-    net.eval();
-    const g = new GraphBuilder('resnet');
-    const ex = new ModuleExporter(g, net);
-    const x = g.input('images', OnnxDataType.FLOAT, ['N', 3, 'H', 'W']);
-    const feats = ex.resnetFeatures(net, x);
-    STAGE_NAMES.forEach((s) => g.output(feats[s]!, s, OnnxDataType.FLOAT, ['N', 'C', 'h', 'w']));
-    g.output(ex.resnetLogits(net, x), 'logits', OnnxDataType.FLOAT, ['N', 10]);
-    const bytes = new OnnxCodec().encode({ graph: g.build() });
+  it.each(cases)(
+    '$block blocks, $norm norm, $h×$w input: C2–C5 and logits match',
+    async ({ block, norm, h, w }) => {
+      const net = new ResNet(block, [1, 2, 1, 1], { norm, baseChannels: 8, numClasses: 10, rng: new Rng(3) });
+      randomizeNorms(net);
+      net.eval();
+      const g = new GraphBuilder('resnet');
+      const ex = new ModuleExporter(g, net);
+      const x = g.input('images', OnnxDataType.FLOAT, ['N', 3, 'H', 'W']);
+      const feats = ex.resnetFeatures(net, x);
+      STAGE_NAMES.forEach((s) => g.output(feats[s]!, s, OnnxDataType.FLOAT, ['N', 'C', 'h', 'w']));
+      g.output(ex.resnetLogits(net, x), 'logits', OnnxDataType.FLOAT, ['N', 10]);
+      const bytes = new OnnxCodec().encode({ graph: g.build() });
 
-    const input = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const out = await runOnnx(bytes, { images: new ort.Tensor('float32', nhwcToNchw(input), [2, 3, h, w]) });
-    const ref = net.features(input);
-    for (const s of STAGE_NAMES) {
-      const r = ref[s]!;
-      expect(out[s].dims).toEqual([r.shape[0], r.shape[3], r.shape[1], r.shape[2]]);
-      const want = nhwcToNchw(r);
-      expect(maxAbsDiff(out[s].data as Float32Array, want)).toBeLessThanOrEqual(1e-4 * maxAbs(want));
-    }
-    const logits = net.forward(input);
-    const lw = logits.dataSync();
-    expect(maxAbsDiff(out.logits.data as Float32Array, lw)).toBeLessThanOrEqual(1e-4 * maxAbs(lw));
-    tf.dispose([input, logits, ...Object.values(ref)]);
-    net.dispose();
-  });
+      const input = tf.randomNormal([2, h, w, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const out = await runOnnx(bytes, {
+        images: new ort.Tensor('float32', nhwcToNchw(input), [2, 3, h, w]),
+      });
+      const ref = net.features(input);
+      for (const s of STAGE_NAMES) {
+        const r = ref[s]!;
+        expect(out[s].dims).toEqual([r.shape[0], r.shape[3], r.shape[1], r.shape[2]]);
+        const want = nhwcToNchw(r);
+        expect(maxAbsDiff(out[s].data as Float32Array, want)).toBeLessThanOrEqual(1e-4 * maxAbs(want));
+      }
+      const logits = net.forward(input);
+      const lw = logits.dataSync();
+      expect(maxAbsDiff(out.logits.data as Float32Array, lw)).toBeLessThanOrEqual(1e-4 * maxAbs(lw));
+      tf.dispose([input, logits, ...Object.values(ref)]);
+      net.dispose();
+    },
+  );
 
   it('writes each folded conv once with the torchvision name', () => {
     const net = new ResNet('basic', [1, 1, 1, 1], { norm: 'frozen', baseChannels: 4, includeTop: false });

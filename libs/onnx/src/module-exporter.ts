@@ -1,12 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdaptiveAvgPool2d, BatchNorm2d, Conv2d, FrozenBatchNorm2d, isChannelAffine, Linear, MaxPool2d, Module, ReLU, Sequential,
+  AdaptiveAvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  FrozenBatchNorm2d,
+  isChannelAffine,
+  Linear,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
 } from '@resdet/nn';
 import { BasicBlock, Bottleneck, ResNet, STAGE_NAMES, StageName } from '@resdet/resnet';
 import {
-  BackboneWithFPN, C4Head, FastRCNNPredictor, FeaturePyramidNetwork, ResNetC4Backbone, RPNHead, TwoMLPHead,
+  BackboneWithFPN,
+  C4Head,
+  FastRCNNPredictor,
+  FeaturePyramidNetwork,
+  ResNetC4Backbone,
+  RPNHead,
+  TwoMLPHead,
 } from '@resdet/detection';
-import { floatAttr, GraphBuilder } from './graph-builder';
+import { GraphBuilder } from './graph-builder';
 
 /** Per-channel affine map of an inference-mode norm layer, float32 `[C]`. */
 export interface HostAffine {
@@ -67,18 +82,30 @@ export class ModuleExporter {
       case m instanceof FrozenBatchNorm2d: {
         const a = normAffine(m);
         const c = a.scale.length;
-        const y = this.g.node('Mul', [x, this.g.initializer(`${name}.scale`, a.scale, [1, c, 1, 1])], {}, `${name}.mul`);
+        const y = this.g.node(
+          'Mul',
+          [x, this.g.initializer(`${name}.scale`, a.scale, [1, c, 1, 1])],
+          {},
+          `${name}.mul`,
+        );
         return this.g.node('Add', [y, this.g.initializer(`${name}.shift`, a.shift, [1, c, 1, 1])], {}, name);
       }
       case m instanceof ReLU:
         return this.g.node('Relu', [x], {}, name);
       case m instanceof MaxPool2d: {
         const p = m.padding;
-        return this.g.node('MaxPool', [x], { kernel_shape: m.kernelSize, strides: m.stride, pads: [p[0], p[1], p[0], p[1]] }, name);
+        return this.g.node(
+          'MaxPool',
+          [x],
+          { kernel_shape: m.kernelSize, strides: m.stride, pads: [p[0], p[1], p[0], p[1]] },
+          name,
+        );
       }
       case m instanceof AdaptiveAvgPool2d:
         if (m.outputSize[0] !== 1 || m.outputSize[1] !== 1) {
-          throw new Error(`ONNX export: ${name} AdaptiveAvgPool2d(${m.outputSize}) — only output size 1 is exported`);
+          throw new Error(
+            `ONNX export: ${name} AdaptiveAvgPool2d(${m.outputSize}) — only output size 1 is exported`,
+          );
         }
         return this.g.node('GlobalAveragePool', [x], {}, name);
       case m instanceof Linear:
@@ -143,7 +170,8 @@ export class ModuleExporter {
     if (norm) {
       const { scale, shift } = normAffine(norm);
       const o = conv.outChannels;
-      if (scale.length !== o) throw new Error(`ONNX export: ${this.nameOf(norm)} has ${scale.length} channels, ${name} gives ${o}`);
+      if (scale.length !== o)
+        throw new Error(`ONNX export: ${this.nameOf(norm)} has ${scale.length} channels, ${name} gives ${o}`);
       const per = weight.length / o;
       for (let k = 0; k < o; k++) {
         for (let j = k * per; j < (k + 1) * per; j++) weight[j] = Math.fround(weight[j] * scale[k]);
@@ -164,9 +192,14 @@ export class ModuleExporter {
   linear(l: Linear, x: string): string {
     const name = this.nameOf(l);
     const sd = l.stateDict();
-    const w = this.g.initializer(`${name}.weight`, sd.get('weight')!.data as Float32Array, [l.outFeatures, l.inFeatures]);
+    const w = this.g.initializer(`${name}.weight`, sd.get('weight')!.data as Float32Array, [
+      l.outFeatures,
+      l.inFeatures,
+    ]);
     const b = sd.get('bias');
-    const inputs = b ? [x, w, this.g.initializer(`${name}.bias`, b.data as Float32Array, [l.outFeatures])] : [x, w];
+    const inputs = b
+      ? [x, w, this.g.initializer(`${name}.bias`, b.data as Float32Array, [l.outFeatures])]
+      : [x, w];
     return this.g.node('Gemm', inputs, { transB: 1 }, name);
   }
 
@@ -196,7 +229,11 @@ export class ModuleExporter {
   }
 
   /** C2–C5 values for `stages` (later stages are not emitted), like `ResNet.features`. */
-  resnetFeatures(net: ResNet, x: string, stages: readonly StageName[] = STAGE_NAMES): Partial<Record<StageName, string>> {
+  resnetFeatures(
+    net: ResNet,
+    x: string,
+    stages: readonly StageName[] = STAGE_NAMES,
+  ): Partial<Record<StageName, string>> {
     const last = Math.max(...stages.map((s) => STAGE_NAMES.indexOf(s)));
     const out: Partial<Record<StageName, string>> = {};
     let h = this.resnetStem(net, x);
@@ -211,7 +248,12 @@ export class ModuleExporter {
   resnetLogits(net: ResNet, x: string): string {
     if (!net.fc) throw new Error(`ONNX export: ${this.nameOf(net)} has no fc (built with includeTop: false)`);
     const c5 = this.resnetFeatures(net, x, ['layer4']).layer4!;
-    const pooled = this.g.node('Flatten', [this.emit(net.avgpool, c5)], { axis: 1 }, `${this.nameOf(net.avgpool)}.flat`);
+    const pooled = this.g.node(
+      'Flatten',
+      [this.emit(net.avgpool, c5)],
+      { axis: 1 },
+      `${this.nameOf(net.avgpool)}.flat`,
+    );
     return this.linear(net.fc, pooled);
   }
 
@@ -222,7 +264,8 @@ export class ModuleExporter {
    */
   fpn(fpn: FeaturePyramidNetwork, xs: readonly string[]): string[] {
     const n = xs.length;
-    if (n !== fpn.innerBlocks.length) throw new Error(`ONNX export: FPN built for ${fpn.innerBlocks.length} levels, got ${n}`);
+    if (n !== fpn.innerBlocks.length)
+      throw new Error(`ONNX export: FPN built for ${fpn.innerBlocks.length} levels, got ${n}`);
     const results: string[] = new Array(n);
     let lastInner = this.emit(fpn.innerBlocks.at(n - 1), xs[n - 1]);
     results[n - 1] = this.emit(fpn.layerBlocks.at(n - 1), lastInner);
@@ -248,7 +291,9 @@ export class ModuleExporter {
       results[i] = this.emit(fpn.layerBlocks.at(i), lastInner);
     }
     if (fpn.lastLevelMaxPool) {
-      results.push(this.g.node('MaxPool', [results[n - 1]], { kernel_shape: [1, 1], strides: [2, 2] }, `${name}.pool`));
+      results.push(
+        this.g.node('MaxPool', [results[n - 1]], { kernel_shape: [1, 1], strides: [2, 2] }, `${name}.pool`),
+      );
     }
     return results;
   }
@@ -257,7 +302,10 @@ export class ModuleExporter {
   backbone(b: Module, x: string): Map<string, string> {
     if (b instanceof BackboneWithFPN) {
       const c = this.resnetFeatures(b.body, x, b.returnedStages);
-      const outs = this.fpn(b.fpn, b.returnedStages.map((s) => c[s]!));
+      const outs = this.fpn(
+        b.fpn,
+        b.returnedStages.map((s) => c[s]!),
+      );
       const names = b.fpn.outputNames(b.returnedStages.map((_, i) => String(i)));
       return new Map(names.map((nm, i) => [nm, outs[i]]));
     }
@@ -330,7 +378,10 @@ export function normAffine(m: Module): HostAffine {
   }
   if (isChannelAffine(m)) {
     const a = m.affine();
-    if (!a) throw new Error(`ONNX export: ${m.constructor.name} is not a fixed affine map in its current mode (call eval())`);
+    if (!a)
+      throw new Error(
+        `ONNX export: ${m.constructor.name} is not a fixed affine map in its current mode (call eval())`,
+      );
     const out = { scale: a.scale.dataSync() as Float32Array, shift: a.shift.dataSync() as Float32Array };
     tf.dispose([a.scale, a.shift]);
     return out;

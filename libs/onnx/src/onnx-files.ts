@@ -39,8 +39,10 @@ export async function readFasterRcnnOnnx(path: string): Promise<FasterRcnnOnnx> 
   const boxHead = new Uint8Array(await fs.readFile(boxHeadPath(path)));
   const decoded = new OnnxCodec().decode(backbone);
   const entry = decoded.metadataProps.find((p) => p.key === RESDET_META_KEY);
-  if (!entry) throw new Error(`${path}: no metadata_props["${RESDET_META_KEY}"]; not a resdet Faster R-CNN export`);
+  if (!entry)
+    throw new Error(`${path}: no metadata_props["${RESDET_META_KEY}"]; not a resdet Faster R-CNN export`);
   const meta = JSON.parse(entry.value) as FasterRcnnOnnxMeta;
-  if (meta.format !== 'resdet-faster-rcnn-onnx/1') throw new Error(`${path}: unknown resdet ONNX format "${meta.format}"`);
+  if (meta.format !== 'resdet-faster-rcnn-onnx/1')
+    throw new Error(`${path}: unknown resdet ONNX format "${meta.format}"`);
   return { backbone, boxHead, meta };
 }

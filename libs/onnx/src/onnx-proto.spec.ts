@@ -49,12 +49,18 @@ describe('OnnxCodec', () => {
     const x = g.input('x', OnnxDataType.FLOAT, [1, 1, 4, 4]);
     g.output(
       g.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'NOTSET', ceil_mode: 0 }),
-      'y', OnnxDataType.FLOAT, [1, 1, 2, 2],
+      'y',
+      OnnxDataType.FLOAT,
+      [1, 1, 2, 2],
     );
     g.node('LeakyRelu', [x], { alpha: floatAttr(0.5) });
-    const attrs = new OnnxCodec().decode(new OnnxCodec().encode({ graph: g.build() })).graph.node[0].attribute;
+    const attrs = new OnnxCodec().decode(new OnnxCodec().encode({ graph: g.build() })).graph.node[0]
+      .attribute;
     expect(attrs.map((a) => [a.name, a.type])).toEqual([
-      ['kernel_shape', 7], ['strides', 7], ['auto_pad', 3], ['ceil_mode', 2],
+      ['kernel_shape', 7],
+      ['strides', 7],
+      ['auto_pad', 3],
+      ['ceil_mode', 2],
     ]);
     expect(attrs[0].ints).toEqual([2, 2]);
     expect(() => g.node('Foo', [x], { bad: 0.5 })).toThrow(/floatAttr/);
@@ -62,7 +68,9 @@ describe('OnnxCodec', () => {
 
   it('produces a model onnxruntime-node runs (dynamic batch)', async () => {
     const s = await ort.InferenceSession.create(addModel());
-    const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from([10, 20, 30, 40, 50, 60]), [2, 3]) });
+    const out = await s.run({
+      x: new ort.Tensor('float32', Float32Array.from([10, 20, 30, 40, 50, 60]), [2, 3]),
+    });
     expect(out.y.dims).toEqual([2, 3]);
     expect(Array.from(out.y.data as Float32Array)).toEqual([11, 22, 33, 41, 52, 63]);
     await s.release();

@@ -30,8 +30,17 @@ const ONNX_PROTO_JSON = {
           nested: {
             AttributeType: {
               values: {
-                UNDEFINED: 0, FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5,
-                FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10,
+                UNDEFINED: 0,
+                FLOAT: 1,
+                INT: 2,
+                STRING: 3,
+                TENSOR: 4,
+                GRAPH: 5,
+                FLOATS: 6,
+                INTS: 7,
+                STRINGS: 8,
+                TENSORS: 9,
+                GRAPHS: 10,
               },
             },
           },
@@ -106,8 +115,18 @@ const ONNX_PROTO_JSON = {
           nested: {
             DataType: {
               values: {
-                UNDEFINED: 0, FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7,
-                STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11,
+                UNDEFINED: 0,
+                FLOAT: 1,
+                UINT8: 2,
+                INT8: 3,
+                UINT16: 4,
+                INT16: 5,
+                INT32: 6,
+                INT64: 7,
+                STRING: 8,
+                BOOL: 9,
+                FLOAT16: 10,
+                DOUBLE: 11,
               },
             },
           },
@@ -152,7 +171,14 @@ export const OnnxDataType = Object.freeze({ FLOAT: 1, INT32: 6, INT64: 7 });
 export type OnnxElemType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** ONNX `AttributeProto.AttributeType` codes. */
-export const OnnxAttributeType = Object.freeze({ FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 });
+export const OnnxAttributeType = Object.freeze({
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  FLOATS: 6,
+  INTS: 7,
+});
 
 /** IR version 8 goes with opset 17 (ONNX 1.12). */
 export const ONNX_IR_VERSION = 8;
@@ -266,7 +292,13 @@ export interface DecodedModel {
   metadataProps: { key: string; value: string }[];
   graph: {
     name: string;
-    node: { input: string[]; output: string[]; name: string; opType: string; attribute: { name: string; type: number; i: number; f: number; ints: number[] }[] }[];
+    node: {
+      input: string[];
+      output: string[];
+      name: string;
+      opType: string;
+      attribute: { name: string; type: number; i: number; f: number; ints: number[] }[];
+    }[];
     initializer: { name: string; dims: number[]; dataType: number; rawData: Uint8Array }[];
     input: DecodedValueInfo[];
     output: DecodedValueInfo[];

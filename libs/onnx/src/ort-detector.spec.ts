@@ -23,8 +23,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function smallModel(): GeneralizedRCNN {
   return buildFasterRcnn(
     resolveConfig({
-      numClasses: 3, minSize: 64, maxSize: 96, backboneDepth: 18, backboneWidth: 8, backboneLayers: [1, 1, 1, 1],
-      fpnOutChannels: 16, representationSize: 32, rpnPreNmsTopNTest: 200, rpnPostNmsTopNTest: 50, seed: 5,
+      numClasses: 3,
+      minSize: 64,
+      maxSize: 96,
+      backboneDepth: 18,
+      backboneWidth: 8,
+      backboneLayers: [1, 1, 1, 1],
+      fpnOutChannels: 16,
+      representationSize: 32,
+      rpnPreNmsTopNTest: 200,
+      rpnPostNmsTopNTest: 50,
+      seed: 5,
     }),
   ).eval();
 }
@@ -65,16 +74,23 @@ describe('OrtDetector', () => {
     const filtered = await det.predict(imgs, { scoreThreshold: cut, maxDetections: 3, classes: ['dog'] });
     for (const d of filtered[0]) expect(d.score >= cut && d.label === 'dog').toBe(true);
     expect(filtered[0].length).toBeLessThanOrEqual(3);
-    expect(filtered[0].length).toBe(Math.min(3, all[0].filter((d) => d.score >= cut && d.label === 'dog').length));
+    expect(filtered[0].length).toBe(
+      Math.min(3, all[0].filter((d) => d.score >= cut && d.label === 'dog').length),
+    );
     expect(await det.predict([])).toEqual([]);
-    await expect(det.predict([{ height: 2, width: 2, data: new Uint8Array(5) }])).rejects.toThrow(/5 bytes, expected 2×2×3/);
+    await expect(det.predict([{ height: 2, width: 2, data: new Uint8Array(5) }])).rejects.toThrow(
+      /5 bytes, expected 2×2×3/,
+    );
     await det.release();
   });
 
   it('an engine built from written files detects the same as one exported in memory', async () => {
     const model = smallModel();
     const out = join(dir, 'm.onnx');
-    const { files, meta } = await writeFasterRcnnOnnx(model, out, { arch: 'tiny', classes: ['bg', 'a', 'b'] });
+    const { files, meta } = await writeFasterRcnnOnnx(model, out, {
+      arch: 'tiny',
+      classes: ['bg', 'a', 'b'],
+    });
     expect(files.map((f) => f.path)).toEqual([out, boxHeadPath(out)]);
     expect(boxHeadPath(out)).toBe(join(dir, 'm.box-head.onnx'));
     const onnx = await readFasterRcnnOnnx(out);

@@ -29,7 +29,9 @@ export class OrtDetector implements ImageDetector {
         throw new Error(`image ${i} data has ${im.data.length} bytes, expected ${im.width}×${im.height}×3`);
       }
     });
-    const out = await this.engine.predict(images.map((im) => ({ data: im.data, height: im.height, width: im.width })));
+    const out = await this.engine.predict(
+      images.map((im) => ({ data: im.data, height: im.height, width: im.width })),
+    );
     const wanted = opts.classes?.length ? new Set(opts.classes) : undefined;
     return out.map((d) => {
       const dets: Detection[] = [];
@@ -71,7 +73,10 @@ export class OrtDetector implements ImageDetector {
  * const [dets] = await det.predict([image]);
  * det.dispose();
  */
-export async function createOrtDetector(model: GeneralizedRCNN, opts: OrtDetectorOptions): Promise<OrtDetector> {
+export async function createOrtDetector(
+  model: GeneralizedRCNN,
+  opts: OrtDetectorOptions,
+): Promise<OrtDetector> {
   const engine = await OrtFasterRcnn.create(model, opts);
   return new OrtDetector(
     engine,

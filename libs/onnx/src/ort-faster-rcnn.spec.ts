@@ -31,8 +31,15 @@ function tinyTorchvisionModel(): GeneralizedRCNN {
   const c = meta.config;
   const model = buildFasterRcnn(
     resolveConfig({
-      numClasses: c.numClasses, minSize: c.minSize, maxSize: c.maxSize, backboneDepth: 18, backboneWidth: c.stemWidth,
-      backboneLayers: c.blocks, backboneNorm: 'frozen', trainableLayers: 5, fpnOutChannels: c.fpnOutChannels,
+      numClasses: c.numClasses,
+      minSize: c.minSize,
+      maxSize: c.maxSize,
+      backboneDepth: 18,
+      backboneWidth: c.stemWidth,
+      backboneLayers: c.blocks,
+      backboneNorm: 'frozen',
+      trainableLayers: 5,
+      fpnOutChannels: c.fpnOutChannels,
       representationSize: c.representationSize,
     }),
   );
@@ -50,7 +57,13 @@ function fixtureImages(): HostImage[] {
 /** The tfjs path on the same images (uint8 → /255 like the Detector facade). */
 function tfjsPredict(model: GeneralizedRCNN, images: HostImage[]) {
   const ts = images.map((im) =>
-    tf.tidy(() => tf.div(tf.cast(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32'), 'float32'), 255) as tf.Tensor3D),
+    tf.tidy(
+      () =>
+        tf.div(
+          tf.cast(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32'), 'float32'),
+          255,
+        ) as tf.Tensor3D,
+    ),
   );
   try {
     return model.predict(ts);
@@ -67,10 +80,22 @@ describe('prepareBatch (host transform)', () => {
   it('is bit-identical to the tfjs GeneralizedRCNNTransform batch (NHWC → NCHW)', () => {
     const model = tinyTorchvisionModel();
     const images = fixtureImages();
-    const ts = images.map((im) => tf.div(tf.cast(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32'), 'float32'), 255) as tf.Tensor3D);
+    const ts = images.map(
+      (im) =>
+        tf.div(
+          tf.cast(tf.tensor3d(Int32Array.from(im.data), [im.height, im.width, 3], 'int32'), 'float32'),
+          255,
+        ) as tf.Tensor3D,
+    );
     const ref = model.transform.forward(ts);
     const t = model.transform;
-    const b = prepareBatch(images, { minSize: t.minSize[0], maxSize: t.maxSize, imageMean: t.imageMean, imageStd: t.imageStd, sizeDivisible: t.sizeDivisible });
+    const b = prepareBatch(images, {
+      minSize: t.minSize[0],
+      maxSize: t.maxSize,
+      imageMean: t.imageMean,
+      imageStd: t.imageStd,
+      sizeDivisible: t.sizeDivisible,
+    });
     expect(b.imageSizes).toEqual(ref.imageSizes);
     const [n, h, w, c] = ref.tensors.shape;
     expect(b.dims).toEqual([n, c, h, w]);
@@ -82,7 +107,11 @@ describe('prepareBatch (host transform)', () => {
 
   it('hand-worked case: 2×2 image, no resize, normalise and pad to 4', () => {
     const b = prepareBatch([{ data: Float32Array.from([0, 0.5, 1, 0.25]), height: 2, width: 2 }], {
-      minSize: 2, maxSize: 2, imageMean: [0.5], imageStd: [0.5], sizeDivisible: 4,
+      minSize: 2,
+      maxSize: 2,
+      imageMean: [0.5],
+      imageStd: [0.5],
+      sizeDivisible: 4,
     });
     expect(b.dims).toEqual([1, 1, 4, 4]);
     expect(Array.from(b.data)).toEqual([-1, 0, 0, 0, 1, -0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -118,35 +147,65 @@ describe('OrtFasterRcnn', () => {
   });
 
   const variants = [
-    { name: 'ResNet-18-FPN (BatchNorm2d eval stats)', head: 'fpn' as const, depth: 18 as const, norm: 'batch' as const },
-    { name: 'ResNet-50-C4 (layer4 box head, 14×14 adaptive RoIAlign)', head: 'c4' as const, depth: 50 as const, norm: 'frozen' as const },
+    {
+      name: 'ResNet-18-FPN (BatchNorm2d eval stats)',
+      head: 'fpn' as const,
+      depth: 18 as const,
+      norm: 'batch' as const,
+    },
+    {
+      name: 'ResNet-50-C4 (layer4 box head, 14×14 adaptive RoIAlign)',
+      head: 'c4' as const,
+      depth: 50 as const,
+      norm: 'frozen' as const,
+    },
   ];
-  it.each(variants)('random-weight $name: ort detections match tfjs (same class, IoU ≥ 0.99, |Δscore| ≤ 1e-3)', async (v) => {
-    const model = buildFasterRcnn(
-      resolveConfig({
-        ...(v.head === 'c4'
-          ? { head: 'c4', rpnAnchorSizes: [[32, 64, 128, 256, 512]], rpnAspectRatios: [[0.5, 1, 2]], boxRoiPoolFeatmapNames: ['0'], boxRoiPoolOutputSize: 14, boxRoiPoolSamplingRatio: 0 }
-          : {}),
-        numClasses: 4, minSize: 96, maxSize: 128, backboneDepth: v.depth, backboneWidth: 8, backboneLayers: [1, 1, 1, 1],
-        backboneNorm: v.norm, fpnOutChannels: 16, representationSize: 32, rpnPreNmsTopNTest: 300, rpnPostNmsTopNTest: 100, seed: 11,
-      }),
-    );
-    randomizeNorms(model.backbone, 3);
-    model.eval();
-    const engine = await OrtFasterRcnn.create(model);
-    const images = fixtureImages();
-    const ours = await engine.predict(images);
-    const tfjs = tfjsPredict(model, images);
-    let matched = 0;
-    let total = 0;
-    for (const i of [0, 1]) {
-      const m = matchDetections(ours[i], tfjs[i]);
-      matched += m.matched;
-      total += m.total;
-    }
-    expect(total).toBeGreaterThan(10);
-    expect(matched / total).toBeGreaterThanOrEqual(0.99);
-    await engine.release();
-    model.dispose();
-  });
+  it.each(variants)(
+    'random-weight $name: ort detections match tfjs (same class, IoU ≥ 0.99, |Δscore| ≤ 1e-3)',
+    async (v) => {
+      const model = buildFasterRcnn(
+        resolveConfig({
+          ...(v.head === 'c4'
+            ? {
+                head: 'c4',
+                rpnAnchorSizes: [[32, 64, 128, 256, 512]],
+                rpnAspectRatios: [[0.5, 1, 2]],
+                boxRoiPoolFeatmapNames: ['0'],
+                boxRoiPoolOutputSize: 14,
+                boxRoiPoolSamplingRatio: 0,
+              }
+            : {}),
+          numClasses: 4,
+          minSize: 96,
+          maxSize: 128,
+          backboneDepth: v.depth,
+          backboneWidth: 8,
+          backboneLayers: [1, 1, 1, 1],
+          backboneNorm: v.norm,
+          fpnOutChannels: 16,
+          representationSize: 32,
+          rpnPreNmsTopNTest: 300,
+          rpnPostNmsTopNTest: 100,
+          seed: 11,
+        }),
+      );
+      randomizeNorms(model.backbone, 3);
+      model.eval();
+      const engine = await OrtFasterRcnn.create(model);
+      const images = fixtureImages();
+      const ours = await engine.predict(images);
+      const tfjs = tfjsPredict(model, images);
+      let matched = 0;
+      let total = 0;
+      for (const i of [0, 1]) {
+        const m = matchDetections(ours[i], tfjs[i]);
+        matched += m.matched;
+        total += m.total;
+      }
+      expect(total).toBeGreaterThan(10);
+      expect(matched / total).toBeGreaterThanOrEqual(0.99);
+      await engine.release();
+      model.dispose();
+    },
+  );
 });

@@ -1,8 +1,16 @@
 import * as os from 'os';
 import * as ort from 'onnxruntime-node';
 import {
-  AnchorGenerator, BoxCoderWeights, Detections, FeatureRoiPool, filterProposals, GeneralizedRCNN, postprocessDetections,
-  resizeBoxes, setupScales, toRoiFormat,
+  AnchorGenerator,
+  BoxCoderWeights,
+  Detections,
+  FeatureRoiPool,
+  filterProposals,
+  GeneralizedRCNN,
+  postprocessDetections,
+  resizeBoxes,
+  setupScales,
+  toRoiFormat,
 } from '@resdet/detection';
 import { exportFasterRcnn, FasterRcnnOnnx, FasterRcnnOnnxMeta } from './export-detector';
 import { HostImage, HostTransformOptions, prepareBatch } from './host-transform';
@@ -33,7 +41,13 @@ interface SparseSettings {
   transform: HostTransformOptions;
   rpn: { preNmsTopN: number; postNmsTopN: number; nmsThresh: number; scoreThresh: number; minSize: number };
   pooler: { canonicalScale: number; canonicalLevel: number };
-  post: { scoreThresh: number; nmsThresh: number; detectionsPerImg: number; bboxRegWeights: BoxCoderWeights; minBoxSize: number };
+  post: {
+    scoreThresh: number;
+    nmsThresh: number;
+    detectionsPerImg: number;
+    bboxRegWeights: BoxCoderWeights;
+    minBoxSize: number;
+  };
 }
 
 /**
@@ -62,7 +76,8 @@ export class OrtFasterRcnn {
   static async create(model: GeneralizedRCNN, opts: OrtEngineOptions = {}): Promise<OrtFasterRcnn> {
     const onnx = opts.onnx ?? exportFasterRcnn(model);
     const pool = model.roiHeads.boxRoiPool;
-    if (!(pool instanceof FeatureRoiPool)) throw new Error('OrtFasterRcnn: the box RoI pooler must be MultiScaleRoIAlign');
+    if (!(pool instanceof FeatureRoiPool))
+      throw new Error('OrtFasterRcnn: the box RoI pooler must be MultiScaleRoIAlign');
     const t = model.transform;
     const rpn = model.rpn;
     const rh = model.roiHeads;
@@ -128,10 +143,18 @@ export class OrtFasterRcnn {
     const head = await this.boxOutputs(out, proposals.boxes, batch.imageSizes);
     lap('boxHead');
     const dets = postprocessDetections(
-      head.classLogits, head.boxRegression, proposals.boxes, batch.imageSizes, this.meta.numClasses, this.s.post,
+      head.classLogits,
+      head.boxRegression,
+      proposals.boxes,
+      batch.imageSizes,
+      this.meta.numClasses,
+      this.s.post,
     );
     lap('postprocess');
-    return dets.map((d, i) => ({ ...d, boxes: resizeBoxes(d.boxes, batch.imageSizes[i], [images[i].height, images[i].width]) }));
+    return dets.map((d, i) => ({
+      ...d,
+      boxes: resizeBoxes(d.boxes, batch.imageSizes[i], [images[i].height, images[i].width]),
+    }));
   }
 
   /**
@@ -149,7 +172,10 @@ export class OrtFasterRcnn {
     if (r === 0) return { classLogits: new Float32Array(0), boxRegression: new Float32Array(0) };
     const maps = this.meta.pooledFeatureNames.map((n) => features[`features.${n}`]);
     const { scales, mapper } = setupScales(
-      maps.map((m) => m.dims[2]), imageSizes, this.s.pooler.canonicalScale, this.s.pooler.canonicalLevel,
+      maps.map((m) => m.dims[2]),
+      imageSizes,
+      this.s.pooler.canonicalScale,
+      this.s.pooler.canonicalLevel,
     );
     const levels = maps.length === 1 ? new Int32Array(r) : mapper.map(boxes);
     const order: number[] = [];
@@ -192,7 +218,7 @@ async function createSessions(
   opts: OrtEngineOptions,
 ): Promise<{ backbone: ort.InferenceSession; boxHead: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
   const device = opts.device ?? 'cpu';
-  const threads = opts.intraOpNumThreads ?? (os.availableParallelism?.() ?? os.cpus().length);
+  const threads = opts.intraOpNumThreads ?? os.availableParallelism?.() ?? os.cpus().length;
   const make = async (providers: string[]) => {
     const so: ort.InferenceSession.SessionOptions = {
       executionProviders: providers,
@@ -214,7 +240,9 @@ async function createSessions(
     return { ...(await make(['cuda', 'cpu'])), device: 'cuda' };
   } catch (e) {
     if (device === 'cuda') {
-      throw new Error(`onnxruntime: the CUDA execution provider did not load (${(e as Error).message}); install onnxruntime-node with CUDA or use --device cpu`);
+      throw new Error(
+        `onnxruntime: the CUDA execution provider did not load (${(e as Error).message}); install onnxruntime-node with CUDA or use --device cpu`,
+      );
     }
     return { ...(await make(['cpu'])), device: 'cpu' };
   }

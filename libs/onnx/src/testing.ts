@@ -16,7 +16,8 @@ export function randomizeNorms(m: Module, seed = 7): void {
     if (!isNorm) continue;
     const d = t.data as Float32Array;
     if (k.endsWith('running_var')) d.forEach((_, i) => (d[i] = rng.range(0.5, 1.5)));
-    else if (k.endsWith('running_mean') || k.endsWith('.bias')) d.forEach((_, i) => (d[i] = rng.range(-0.2, 0.2)));
+    else if (k.endsWith('running_mean') || k.endsWith('.bias'))
+      d.forEach((_, i) => (d[i] = rng.range(-0.2, 0.2)));
     else if (k.endsWith('.weight')) d.forEach((_, i) => (d[i] = rng.range(0.5, 1.5)));
   }
   m.loadStateDict(sd);
@@ -90,7 +91,8 @@ export function matchDetections(
     used[best] = 1;
     matched++;
     maxScoreDiff = Math.max(maxScoreDiff, Math.abs(a.scores[i] - b.scores[best]));
-    for (let k = 0; k < 4; k++) maxBoxDiff = Math.max(maxBoxDiff, Math.abs(a.boxes[4 * i + k] - b.boxes[4 * best + k]));
+    for (let k = 0; k < 4; k++)
+      maxBoxDiff = Math.max(maxBoxDiff, Math.abs(a.boxes[4 * i + k] - b.boxes[4 * best + k]));
   }
   const total = Math.max(na, nb);
   return { fraction: total === 0 ? 1 : matched / total, matched, total, maxScoreDiff, maxBoxDiff };

@@ -14,7 +14,8 @@ interface ExportOnnxFlags extends ModelFlags {
  */
 @Command({
   name: 'export-onnx',
-  description: 'Export a detector to ONNX: <out> (backbone+FPN+RPN head) and <out>.box-head.onnx (RoI box head)',
+  description:
+    'Export a detector to ONNX: <out> (backbone+FPN+RPN head) and <out>.box-head.onnx (RoI box head)',
 })
 export class ExportOnnxCommand extends ModelCommand {
   async run(_args: string[], flags: ExportOnnxFlags): Promise<void> {
@@ -35,7 +36,11 @@ export class ExportOnnxCommand extends ModelCommand {
     }
   }
 
-  @Option({ flags: '--out <file>', description: 'output .onnx path (the box head goes to <out>.box-head.onnx)', required: true })
+  @Option({
+    flags: '--out <file>',
+    description: 'output .onnx path (the box head goes to <out>.box-head.onnx)',
+    required: true,
+  })
   parseOut(v: string): string {
     return v;
   }
