@@ -1,4 +1,4 @@
-import { Rng, StateDict } from '@resdet/nn';
+import { FrozenBatchNorm2d, Rng, StateDict } from '@resdet/nn';
 import { ResNet } from '@resdet/resnet';
 import { AnchorGenerator } from './anchor-generator';
 import type { Backbone } from './backbone';
@@ -109,7 +109,7 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
   const layers = (cfg.backboneLayers ?? RESNET_LAYERS[cfg.backboneDepth]) as [number, number, number, number];
   const resnet = new ResNet(block, layers, {
     includeTop: false,
-    norm: cfg.backboneNorm,
+    norm: cfg.backboneNorm === 'frozen' ? (c: number) => new FrozenBatchNorm2d(c, { eps: cfg.frozenBnEps }) : 'batch',
     baseChannels: cfg.backboneWidth,
     trainableLayers: cfg.trainableLayers,
     rng: rng.fork(1),

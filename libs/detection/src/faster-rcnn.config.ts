@@ -34,6 +34,12 @@ export interface FasterRcnnConfig {
   /** Blocks per stage; `undefined` means the depth's standard counts (e.g. [3, 4, 6, 3] for 50). */
   backboneLayers?: readonly number[];
   backboneNorm: BackboneNorm;
+  /**
+   * eps of the backbone's FrozenBatchNorm2d layers (torchvision: 1e-5). A property of a weight set, not of the
+   * architecture: torchvision's COCO_V1 `fasterrcnn_resnet50_fpn` weights need 0 (`overwrite_eps`); the
+   * checkpoint lib's weights table says so and the loader sets it.
+   */
+  frozenBnEps: number;
   /** Trainable stages counted from layer4 (`trainable_layers`, 0–5; torchvision's default is 3). */
   trainableLayers: number;
   /** FPN channels (`out_channels` in `_resnet_fpn_extractor`, 256). */
@@ -104,6 +110,7 @@ export const FASTER_RCNN_DEFAULTS: Readonly<FasterRcnnConfig> = freezeDeep<Faste
   backboneWidth: 64,
   backboneLayers: undefined,
   backboneNorm: 'frozen',
+  frozenBnEps: 1e-5,
   trainableLayers: 3,
   fpnOutChannels: 256,
   rpnAnchorSizes: [[32], [64], [128], [256], [512]],
@@ -203,6 +210,7 @@ export function resolveConfig(
     }
   }
   if (cfg.backboneNorm !== 'frozen' && cfg.backboneNorm !== 'batch') bad('backboneNorm', '"frozen" or "batch"', cfg.backboneNorm);
+  if (!(typeof cfg.frozenBnEps === 'number' && cfg.frozenBnEps >= 0)) bad('frozenBnEps', 'a number ≥ 0', cfg.frozenBnEps);
   int('trainableLayers', 0, 5);
   int('fpnOutChannels', 1);
 

@@ -10,7 +10,7 @@ import type { LoadedWeights } from '@resdet/checkpoint';
 
 /** Where a model comes from: the CLI's model flags (`detect`, `serve`, `eval --model`). */
 export interface ModelSource {
-  /** A model config JSON (`configs/….json`): `{ "arch": …, "classes"?: […], …FasterRcnnConfig overrides }`. */
+  /** A model config JSON (`configs/….json`): `{ "arch": …, "model"?: {FasterRcnnConfig overrides}, "classes"?: […] }`. */
   config?: string;
   /** Architecture name (`--arch`), when no config is given. */
   arch?: string;
@@ -42,8 +42,10 @@ export interface ModelSpec {
 /** Repository `configs/` folder (model zoo JSON files). */
 export const CONFIGS_DIR = path.resolve(__dirname, '../../../configs');
 
-interface ConfigFile extends Partial<FasterRcnnConfig> {
+/** The model part of a `configs/*.json` file (training sections, if any, are ignored here). */
+interface ConfigFile {
   arch?: string;
+  model?: Partial<FasterRcnnConfig>;
   classes?: string[];
   categoryIds?: number[];
 }
@@ -60,13 +62,9 @@ export async function resolveModelSpec(src: ModelSource, weights?: LoadedWeights
     throw new ConfigError('no model architecture: pass --config configs/<name>.json or --arch <name>');
   }
   const zoo = src.config ? undefined : await readZooConfig(arch);
-  const { arch: _a, classes: zooClasses, categoryIds: zooIds, ...zooOverrides } = zoo ?? {};
-  const { arch: _b, classes: fileClasses, categoryIds: fileIds, ...fileOverrides } = file ?? {};
   const metaConfig = (meta?.config ?? {}) as Partial<FasterRcnnConfig>;
-  const overrides: Partial<FasterRcnnConfig> = { ...zooOverrides, ...fileOverrides, ...metaConfig };
-  if (weights?.known?.quirks.frozenBnEps !== undefined) {
-    (overrides as Partial<FasterRcnnConfig> & { frozenBnEps?: number }).frozenBnEps = weights.known.quirks.frozenBnEps;
-  }
+  const overrides: Partial<FasterRcnnConfig> = { ...zoo?.model, ...file?.model, ...metaConfig };
+  if (weights?.known?.quirks.frozenBnEps !== undefined) overrides.frozenBnEps = weights.known.quirks.frozenBnEps;
   const numClasses =
     src.numClasses ??
     (weights ? inferNumClasses(weights.stateDict, weights.file) : undefined) ??
@@ -78,8 +76,8 @@ export async function resolveModelSpec(src: ModelSource, weights?: LoadedWeights
   if (src.maxDetections !== undefined) overrides.boxDetectionsPerImg = src.maxDetections;
   const config = resolveArchConfig(arch, overrides, src.config);
 
-  const classes = await resolveClassNames(src.classesFile, config.numClasses, [meta?.classes, fileClasses, zooClasses]);
-  const categoryIds = (meta?.categoryIds as number[] | undefined) ?? fileIds ?? zooIds;
+  const classes = await resolveClassNames(src.classesFile, config.numClasses, [meta?.classes, file?.classes, zoo?.classes]);
+  const categoryIds = (meta?.categoryIds as number[] | undefined) ?? file?.categoryIds ?? zoo?.categoryIds;
   return { arch, overrides, config, classes, categoryIds };
 }
 
@@ -122,6 +120,10 @@ async function readConfigFile(file: string): Promise<ConfigFile> {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    const model = (parsed as ConfigFile).model;
+    if (model !== undefined && (typeof model !== 'object' || model === null || Array.isArray(model))) {
+      throw new Error('"model" must be an object of FasterRcnnConfig fields');
+    }
     return parsed as ConfigFile;
   } catch (e) {
     throw new ConfigError(`${file}: not a valid model config (${(e as Error).message})`);
