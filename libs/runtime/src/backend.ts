@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGradients } from './gradients';
 import { registerResdetKernels } from './kernels/register';
 import { probeWebGpu, WebGpuProbe } from './webgpu';
+import { registerWebgpuKernels } from './webgpu-kernels/register';
 
 /** Backends resdet knows, in the order they are preferred when none is forced. */
 export const BACKEND_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -149,6 +150,8 @@ async function chooseBackend(opts: RuntimeOptions): Promise<BackendName> {
       problems.push(loaded.problem);
       continue;
     }
+    // tfjs-backend-webgpu registered its kernels when loaded; resdet's WGSL kernels replace/extend them now.
+    if (name === 'webgpu') registerWebgpuKernels();
     if (await tf.setBackend(name)) {
       await tf.ready();
       opts.log?.(`resdet: tensor backend ${name}${loaded.detail}`);

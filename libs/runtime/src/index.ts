@@ -13,3 +13,21 @@ export { disposeInfo, heapF32, heapI32, KernelError, reshapeInfo, runWasmKernel 
 export type { WasmBackendLike } from './kernels/wasm-ops';
 export * from './webgpu';
 export { diagnoseBackends, type BackendReport } from './diagnose';
+export { registerWebgpuKernels, unregisterWebgpuKernels, webgpuKernelActive, WEBGPU_KERNEL_NAMES } from './webgpu-kernels/register';
+export {
+  chooseTiling,
+  planSplitK,
+  webgpuConv2dFilterGradient,
+  TILING_256,
+  TILING_64,
+  type GemmTiling,
+  type SplitK,
+} from './webgpu-kernels/conv2d-backprop-filter';
+export {
+  transposeGatherPlan,
+  webgpuWeightedGather,
+  webgpuWeightedScatter,
+  WEIGHTED_GATHER,
+  WEIGHTED_SCATTER,
+  type ScatterPlan,
+} from './webgpu-kernels/weighted-gather';
