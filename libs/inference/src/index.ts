@@ -11,3 +11,4 @@ export * from './draw-detections';
 export * from './detect-job';
 export * from './model-spec';
 export * from './detector';
+export * from './evaluate-dataset';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGradients } from './gradients';
 import { registerResdetKernels } from './kernels/register';
-import { probeWebGpu, WebGpuProbe } from './webgpu';
+import { hasGpuDeviceNode, probeWebGpu, WebGpuProbe } from './webgpu';
 import { registerWebgpuKernels } from './webgpu-kernels/register';
 
 /** Backends resdet knows, in the order they are preferred when none is forced. */
@@ -93,6 +93,7 @@ async function load(name: BackendName, opts: RuntimeOptions, forced: boolean): P
     case 'tensorflow':
       return required('@tensorflow/tfjs-node');
     case 'webgpu': {
+      if (!forced && !hasGpuDeviceNode()) return { problem: 'webgpu: no GPU device on this machine' };
       const env = opts.env ?? {};
       let probe = await probeWebGpu({ env });
       let software = false;

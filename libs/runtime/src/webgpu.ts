@@ -107,6 +107,22 @@ function describe(adapter: unknown): AdapterInfo {
 }
 
 /**
+ * Whether this machine exposes a GPU device node (NVIDIA's `/dev/nvidia*`, or a DRM render node). Without one
+ * only a software adapter could exist, so automatic backend choice skips creating Dawn at all — which also
+ * keeps Dawn's start-up warnings (XDG_RUNTIME_DIR, missing Vulkan features) off every CPU-only run.
+ */
+export function hasGpuDeviceNode(devDir = '/dev'): boolean {
+  const list = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return list(devDir).some((n) => /^nvidia\d+$/.test(n)) || list(`${devDir}/dri`).some((n) => n.startsWith('renderD'));
+}
+
+/**
  * Creates Dawn's GPU object and requests an adapter: the high-performance one by default, or the test-only
  * software adapter. Never throws: a missing package, library or adapter is reported in `problem`.
  */

@@ -1,0 +1,58 @@
+import { readImage, mapLimit, type Category, type DetectionRecord } from '@resdet/data';
+import type { CocoResult } from '@resdet/eval';
+import type { ImageDetector } from './detection-types';
+
+export interface PredictDatasetOptions {
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Maps the detector's labels to a dataset's category ids: by class name where the names match (a model trained
+ * on this dataset, or torchvision's COCO names on COCO), otherwise by order (label k → k-th category). Throws
+ * when neither fits, naming both sides.
+ */
+export function classToCategoryId(
+  modelClasses: readonly string[],
+  categories: readonly Category[],
+): (className: string) => number | undefined {
+  const byName = new Map(categories.map((c) => [c.name, c.id]));
+  if (modelClasses.slice(1).some((n) => byName.has(n))) return (name) => byName.get(name);
+  if (modelClasses.length - 1 === categories.length) {
+    const byIndex = new Map(modelClasses.slice(1).map((n, i) => [n, categories[i].id]));
+    return (name) => byIndex.get(name);
+  }
+  throw new Error(
+    `the model's ${modelClasses.length - 1} classes (${modelClasses.slice(1, 4).join(', ')}, …) match neither the names nor the number of the dataset's ${categories.length} categories`,
+  );
+}
+
+/**
+ * Runs a detector over dataset records and returns COCO results (`bbox` xywh in original pixels, the
+ * dataset's category ids); detections of classes the dataset lacks are dropped.
+ */
+export async function predictDataset(
+  detector: ImageDetector,
+  records: readonly DetectionRecord[],
+  categories: readonly Category[],
+  opts: PredictDatasetOptions = {},
+): Promise<CocoResult[]> {
+  const toCategory = classToCategoryId(detector.info.classes, categories);
+  const batchSize = opts.batchSize ?? 2;
+  const results: CocoResult[] = [];
+  for (let s = 0; s < records.length; s += batchSize) {
+    const chunk = records.slice(s, s + batchSize);
+    const images = await mapLimit(chunk, batchSize, (r) => readImage(r.fileName));
+    const dets = await detector.predict(images);
+    dets.forEach((list, i) => {
+      for (const d of list) {
+        const categoryId = toCategory(d.label);
+        if (categoryId === undefined) continue;
+        const { x1, y1, x2, y2 } = d.box;
+        results.push({ image_id: chunk[i].imageId, category_id: categoryId, bbox: [x1, y1, x2 - x1, y2 - y1], score: d.score });
+      }
+    });
+    opts.onProgress?.(Math.min(records.length, s + batchSize), records.length);
+  }
+  return results;
+}
