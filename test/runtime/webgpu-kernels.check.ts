@@ -15,6 +15,7 @@ import {
   webgpuWeightedScatter,
   WEBGPU_KERNEL_NAMES,
 } from '@resdet/runtime';
+import { GatherPlan, weightedGather } from '@resdet/detection';
 
 /** Deterministic uniform [-1, 1) values. */
 function seeded(n: number, seed: number): Float32Array {
@@ -153,6 +154,27 @@ async function main(): Promise<void> {
     errors[`scatter${i}`] = relErr(await bwd.data(), scatterRef(dy, c, idx, w, k, segments));
     tf.dispose([fwd, bwd]);
   }
+  // detection's weightedGather (RoIAlign's core) with its gradient: webgpu (resdet kernels) vs cpu (host loops).
+  const maps: [number, number, number, number][] = [
+    [2, 6, 5, 4],
+    [2, 3, 3, 4],
+  ];
+  const plan: GatherPlan = {
+    numRows: 7,
+    levels: [
+      { rows: Int32Array.from([0, 3, 5, 6]), idx: Int32Array.from({ length: 16 }, () => r(60)), w: seeded(16, 500), k: 4 },
+      { rows: Int32Array.from([1, 2, 4]), idx: Int32Array.from({ length: 12 }, () => r(18)), w: seeded(12, 501), k: 4 },
+    ],
+  };
+  const feats = maps.map((s, l) => seeded(s.reduce((a, b) => a * b), 600 + l));
+  const head = seeded(7 * 4, 700);
+  const wg = (): tf.Tensor => {
+    const xs = maps.map((s, l) => tf.tensor4d(feats[l], s));
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(weightedGather([a as tf.Tensor4D, b as tf.Tensor4D], plan), tf.tensor2d(head, [7, 4]))));
+    const [da, db] = g(xs);
+    return tf.concat([tf.reshape(weightedGather(xs, plan), [-1]), tf.reshape(da, [-1]), tf.reshape(db, [-1])]);
+  };
+  errors.detectionWeightedGather = relErr(await on('webgpu', wg), await on('cpu', wg));
   process.stdout.write(JSON.stringify({ log: logs[0], active, splits, errors }) + '\n');
 }
 

@@ -8,6 +8,7 @@
  * never kept for backprop). Several feature maps (pyramid levels) can feed one output, each row from one level.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { WEIGHTED_GATHER, webgpuKernelActive, webgpuWeightedGather, webgpuWeightedScatter } from '@resdet/runtime';
 
 /** The rows of the output that come from one feature map, with `k` (index, weight) pairs per row (zero-padded). */
 export interface LevelGatherPlan {
@@ -35,7 +36,11 @@ function chunkRows(k: number, c: number): number {
   return Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(1, k * c)));
 }
 
+/** On webgpu with resdet's WGSL kernels registered: one dispatch each way instead of gather+mul+sum / scatterND. */
+const useWebgpuKernels = (): boolean => tf.getBackend() === 'webgpu' && webgpuKernelActive(WEIGHTED_GATHER);
+
 function forwardLevel(flat: tf.Tensor2D, p: LevelGatherPlan): tf.Tensor2D {
+  if (useWebgpuKernels()) return webgpuWeightedGather(flat, p.idx, p.w, p.k);
   const c = flat.shape[1];
   const n = p.rows.length;
   const step = chunkRows(p.k, c);
@@ -58,6 +63,7 @@ function forwardLevel(flat: tf.Tensor2D, p: LevelGatherPlan): tf.Tensor2D {
 }
 
 function backwardLevel(dyRows: tf.Tensor2D, p: LevelGatherPlan, numSegments: number): tf.Tensor2D {
+  if (useWebgpuKernels()) return webgpuWeightedScatter(dyRows, p.idx, p.w, p.k, numSegments);
   const c = dyRows.shape[1];
   const n = p.rows.length;
   const step = chunkRows(p.k, c);
