@@ -60,6 +60,28 @@ describe('detect (e2e, CLI child process)', () => {
     expect(changed).toBeGreaterThan(100);
   });
 
+  it('--engine ort and --engine tfjs give the same detections (class, IoU ≥ 0.99, |Δscore| ≤ 1e-3)', () => {
+    const run = (engine: string) => {
+      const out = path.join(root, `engine-${engine}.json`);
+      const r = runCli(['detect', '--weights', weights, '--engine', engine, '--out', out, input]);
+      expect(r.status).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8')) as { file_name: string; category_id: number; bbox: number[]; score: number }[];
+    };
+    const ort = run('ort');
+    const tfjs = run('tfjs');
+    expect(ort.length).toBeGreaterThan(10);
+    const iou = (a: number[], b: number[]) => {
+      const w = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
+      const h = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
+      return (w * h) / (a[2] * a[3] + b[2] * b[3] - w * h);
+    };
+    const matched = ort.filter((d) =>
+      tfjs.some((t) => t.file_name === d.file_name && t.category_id === d.category_id && iou(t.bbox, d.bbox) >= 0.99 && Math.abs(t.score - d.score) <= 1e-3),
+    );
+    expect(matched.length / ort.length).toBeGreaterThanOrEqual(0.99);
+    expect(tfjs.length).toBe(ort.length);
+  });
+
   it('--strict exits non-zero when something was skipped', () => {
     const r = runCli(['detect', '--weights', weights, '--strict', input]);
     expect(r.status).not.toBe(0);

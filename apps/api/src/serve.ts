@@ -1,4 +1,5 @@
-import { Detector, type DetectorLoadOptions } from '@resdet/inference';
+import type { DetectorLoadOptions } from '@resdet/inference';
+import { loadDetectorEngine, type EngineName } from '@resdet/onnx';
 import { resolveApiSettings, type ApiSettings } from './config/api-settings';
 import { createApiApp } from './create-api-app';
 
@@ -6,9 +7,12 @@ import { createApiApp } from './create-api-app';
  * Loads the model once (and warms it up), then starts the REST app on `settings.port`. Health reports
  * ready only after this resolves, because the app only exists once the model does.
  */
-export async function startApiServer(model: DetectorLoadOptions, overrides: Partial<Record<keyof ApiSettings, unknown>> = {}) {
+export async function startApiServer(
+  model: DetectorLoadOptions & { engine?: EngineName },
+  overrides: Partial<Record<keyof ApiSettings, unknown>> = {},
+) {
   const settings = resolveApiSettings(overrides, process.env);
-  const detector = await Detector.load({ ...model, warmup: true });
+  const detector = await loadDetectorEngine(model);
   try {
     const app = await createApiApp({ detector, settings });
     await app.listen(settings.port);
@@ -30,6 +34,7 @@ export async function serveFromEnvironment(): Promise<void> {
     arch: env.RESDET_ARCH,
     weights: env.RESDET_WEIGHTS,
     backend: env.RESDET_BACKEND,
+    engine: (env.RESDET_ENGINE as EngineName | undefined) ?? 'auto',
     log: (m) => process.stderr.write(m + '\n'),
   });
 }

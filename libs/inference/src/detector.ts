@@ -50,6 +50,11 @@ export class Detector implements ImageDetector {
     }
   }
 
+  /** Category id reported per contiguous label, when the checkpoint or config maps them (else the label). */
+  get categoryIds(): readonly number[] | undefined {
+    return this.spec.categoryIds;
+  }
+
   /** Number of classes including background. */
   get numClasses(): number {
     return this.spec.config.numClasses;

@@ -13,3 +13,4 @@ export * from './host-transform';
 export * from './ort-faster-rcnn';
 export * from './ort-detector';
 export * from './onnx-files';
+export * from './load-engine';

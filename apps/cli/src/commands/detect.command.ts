@@ -1,6 +1,5 @@
 import { Command, Option } from 'nest-commander';
 import {
-  Detector,
   listImageFiles,
   readCocoImageIds,
   readCompletedImages,
@@ -10,7 +9,7 @@ import {
 } from '@resdet/inference';
 import { readImage } from '@resdet/data';
 import { createProgress } from '../common/progress';
-import { detectorOptions, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
+import { loadDetectorEngine, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
 
 interface DetectFlags extends ModelFlags {
   out?: string;
@@ -46,7 +45,7 @@ export class DetectCommand extends ModelCommand {
       log(`resume: ${before - items.length} images already in ${flags.out}, ${items.length} to go`);
     }
     const imageIds = flags.cocoGt ? await readCocoImageIds(flags.cocoGt) : undefined;
-    const detector = await Detector.load(detectorOptions(flags));
+    const detector = await loadDetectorEngine(flags);
     const writer = flags.out ? await ResultsWriter.open(flags.out, flags.format, { append: flags.resume }) : undefined;
     const progress = createProgress('detect', items.length);
     const skipped: string[] = [];

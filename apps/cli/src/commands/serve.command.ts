@@ -13,7 +13,7 @@ interface ServeFlags extends ModelFlags {
 @Command({ name: 'serve', description: 'Serve the detector over HTTP: POST /v1/detect, /health, /metrics, /docs' })
 export class ServeCommand extends ModelCommand {
   async run(_args: string[], flags: ServeFlags): Promise<void> {
-    const app = await startApiServer(detectorOptions(flags), {
+    const app = await startApiServer({ ...detectorOptions(flags), engine: flags.engine }, {
       port: flags.port,
       apiKey: flags.apiKey,
       maxBatchSize: flags.maxBatch,

@@ -1,5 +1,6 @@
 import { CommandRunner, Option } from 'nest-commander';
 import type { DetectorLoadOptions } from '@resdet/inference';
+import { loadDetectorEngine as loadEngine, type EngineName } from '@resdet/onnx';
 
 /** Flags that choose a model, shared by `detect`, `serve` and `eval --model`. */
 export interface ModelFlags {
@@ -13,6 +14,7 @@ export interface ModelFlags {
   scoreThreshold?: number;
   maxDetections?: number;
   backend?: string;
+  engine?: EngineName;
 }
 
 export const positiveInt =
@@ -30,6 +32,9 @@ export const unitInterval =
     if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${flag} must be a number in [0, 1], got "${v}"`);
     return n;
   };
+
+/** Loads the model once on the engine the flags ask for (`--engine`, default auto). */
+export const loadDetectorEngine = (f: ModelFlags) => loadEngine({ ...detectorOptions(f), engine: f.engine });
 
 /** Model flags → Detector.load options (the backend also comes from RESDET_BACKEND). */
 export function detectorOptions(f: ModelFlags): DetectorLoadOptions {
@@ -93,6 +98,16 @@ export abstract class ModelCommand extends CommandRunner {
   @Option({ flags: '--max-detections <n>', description: 'detections per image (default 100)' })
   parseMaxDetections(v: string): number {
     return positiveInt('--max-detections')(v);
+  }
+
+  @Option({
+    flags: '--engine <name>',
+    description: 'ort (onnxruntime), tfjs, or auto (ort when installed and no GPU backend)',
+    defaultValue: 'auto',
+  })
+  parseEngine(v: string): EngineName {
+    if (v !== 'ort' && v !== 'tfjs' && v !== 'auto') throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
+    return v;
   }
 
   @Option({ flags: '--backend <name>', description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu' })
