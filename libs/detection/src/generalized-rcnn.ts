@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, Rng } from '@resdet/nn';
 import type { Backbone } from './backbone';
 import type { GeneralizedRCNNTransform, ImageBatch } from './transform';
-import type { BatchShapes, HW, RegionProposalNetwork } from './region-proposal-network';
+import type { BatchShapes, RegionProposalNetwork } from './region-proposal-network';
 import type { Detections } from './postprocess';
 import type { RoIHeads, TargetBoxes } from './roi-heads';
 

@@ -73,7 +73,10 @@ function loadTfjsGradients(): void {
       configFile: false,
     });
     const req = (spec: string): unknown =>
-      spec.startsWith('.') ? load(path.resolve(path.dirname(file), spec).replace(/(\.js)?$/, '.js')) : require(spec);
+      spec.startsWith('.')
+        ? load(path.resolve(path.dirname(file), spec).replace(/(\.js)?$/, '.js'))
+        : // eslint-disable-next-line @typescript-eslint/no-require-imports -- tfjs's own CommonJS modules, by name
+          require(spec);
     new Function('exports', 'require', 'module', code)(module.exports, req, module);
     return module.exports;
   };
