@@ -61,7 +61,7 @@ beforeAll(async () => {
 describe('export-onnx', () => {
   it('writes two ONNX files that plain onnxruntime-node runs with tfjs/torchvision outputs', async () => {
     const cfgFile = path.join(dir, 'tiny.json');
-    writeFileSync(cfgFile, JSON.stringify({ arch: 'fasterrcnn_resnet18_fpn', ...config }));
+    writeFileSync(cfgFile, JSON.stringify({ arch: 'fasterrcnn_resnet18_fpn', model: config }));
     const out = path.join(dir, 'tiny.onnx');
     const r = spawnSync(
       process.execPath,

@@ -120,6 +120,11 @@ async function readConfigFile(file: string): Promise<ConfigFile> {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    const known = new Set(['arch', 'model', 'classes', 'categoryIds', 'train', 'data', 'demo']);
+    const stray = Object.keys(parsed).filter((k) => !known.has(k) && !k.startsWith('$'));
+    if (stray.length) {
+      throw new Error(`unknown top-level field(s) ${stray.join(', ')} (model settings go under "model")`);
+    }
     const model = (parsed as ConfigFile).model;
     if (model !== undefined && (typeof model !== 'object' || model === null || Array.isArray(model))) {
       throw new Error('"model" must be an object of FasterRcnnConfig fields');
