@@ -77,4 +77,16 @@ describe('nearest upsampling and stride-2 subsampling', () => {
     expect(Array.from(y.dataSync())).toEqual([0, 2, 4, 10, 12, 14]);
     tf.dispose([x, y]);
   });
+
+  it('routes the gradient to the kept positions only (2 images, 2 channels, odd sizes)', () => {
+    const x = tf.tensor4d(Array.from({ length: 2 * 3 * 5 * 2 }, (_, i) => i), [2, 3, 5, 2]);
+    const w = tf.tensor4d(Array.from({ length: 2 * 2 * 3 * 2 }, (_, i) => i + 1), [2, 2, 3, 2]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(subsample2(t as tf.Tensor4D), w)))(x);
+    const want = new Float32Array(x.size);
+    let k = 1;
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 3; i += 2) for (let j = 0; j < 5; j += 2) for (let c = 0; c < 2; c++) want[((b * 3 + i) * 5 + j) * 2 + c] = k++;
+    expect(Array.from(g.dataSync())).toEqual(Array.from(want));
+    tf.dispose([x, w, g]);
+  });
 });

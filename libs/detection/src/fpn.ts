@@ -136,6 +136,8 @@ export function nearestIndex(inSize: number, outSize: number): Int32Array {
 /**
  * `F.max_pool2d(x, kernel_size=1, stride=2, padding=0)` (LastLevelMaxPool): keeps every second row and column,
  * [N, H, W, C] → [N, ⌈H/2⌉, ⌈W/2⌉, C]. Written as pad + reshape + slice so its gradient needs no pooling kernel.
+ * Every op stays at rank ≤ 4 (the slice is on [N·⌈H/2⌉, 2, ⌈W/2⌉, 2C]): tfjs-backend-webgpu 4.22's Pad — the
+ * slice's gradient — does not compile for rank 5.
  */
 export function subsample2(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
@@ -143,8 +145,8 @@ export function subsample2(x: tf.Tensor4D): tf.Tensor4D {
   const ow = Math.ceil(w / 2);
   return tf.tidy(() => {
     const padded = oh * 2 === h && ow * 2 === w ? x : tf.pad(x, [[0, 0], [0, oh * 2 - h], [0, ow * 2 - w], [0, 0]]);
-    const r = tf.reshape(padded, [n, oh, 2, ow, 2 * c]);
-    const s = tf.slice(r, [0, 0, 0, 0, 0], [n, oh, 1, ow, c]);
+    const r = tf.reshape(padded, [n * oh, 2, ow, 2 * c]);
+    const s = tf.slice(r, [0, 0, 0, 0], [n * oh, 1, ow, c]);
     return tf.reshape(s, [n, oh, ow, c]) as tf.Tensor4D;
   });
 }

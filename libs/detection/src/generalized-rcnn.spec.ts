@@ -11,7 +11,7 @@ import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
 import { readSafetensors } from '@resdet/checkpoint';
 import { CONV_WEIGHT_LAYOUT, HostTensor, LINEAR_WEIGHT_LAYOUT, StateDict } from '@resdet/nn';
-import { buildFasterRcnn } from './builders';
+import { buildDetector, buildFasterRcnn } from './builders';
 import { resolveConfig } from './faster-rcnn.config';
 import type { FgBgSampler } from './region-proposal-network';
 import type { GeneralizedRCNN } from './generalized-rcnn';
@@ -259,5 +259,87 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     );
     tf.dispose(imgs);
     model.dispose();
+  });
+});
+
+/** The shapes-demo detector (trainable BatchNorm: its forward updates running stats) with random weights. */
+function demoModel(): GeneralizedRCNN {
+  return buildDetector('fasterrcnn_shapes_demo', { numClasses: 4, boxScoreThresh: 0, rpnBatchSizePerImage: 64, boxBatchSizePerImage: 32 });
+}
+
+function demoBatch(): { imgs: tf.Tensor3D[]; tgts: TargetBoxes[] } {
+  const imgs = [0, 1].map((i) => tf.tidy(() => tf.randomUniform([128 - 16 * i, 128, 3], 0, 1, 'float32', 7 + i) as tf.Tensor3D));
+  const tgts: TargetBoxes[] = [
+    { boxes: Float32Array.of(10, 12, 50, 60, 70, 20, 110, 44), labels: Int32Array.of(1, 3) },
+    { boxes: Float32Array.of(30, 30, 90, 80), labels: Int32Array.of(2) },
+  ];
+  return { imgs, tgts };
+}
+
+describe('GeneralizedRCNN async paths (what webgpu uses), checked on wasm against the synchronous ones', () => {
+  it('predictAsync returns exactly what predict returns and leaves no tensors behind', async () => {
+    const model = demoModel().eval();
+    const { imgs } = demoBatch();
+    const sync = model.predict(imgs);
+    const before = tf.memory().numTensors;
+    const dets = await model.predictAsync(imgs);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(dets.reduce((n, d) => n + d.scores.length, 0)).toBeGreaterThan(10);
+    expect(dets).toEqual(sync);
+    expect(await model.predictAsync([])).toEqual([]);
+    tf.dispose(imgs);
+    model.dispose();
+  });
+
+  it('the two-phase training step gives computeLosses\' losses, gradients and BatchNorm running stats (bit-exact)', async () => {
+    const a = demoModel().train();
+    const b = demoModel().train();
+    const { imgs, tgts } = demoBatch();
+    const sumOf = (l: Record<string, tf.Scalar>): tf.Scalar => tf.addN(Object.values(l)) as tf.Scalar;
+    const namesA = a.trainableParameters();
+    let oneLosses: Record<string, number> = {};
+    const one = tf.variableGrads(() => {
+      const losses = a.computeLosses(imgs, tgts);
+      oneLosses = Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v.dataSync()[0]]));
+      return sumOf(losses);
+    }, namesA.map(([, v]) => v));
+
+    const before = tf.memory().numTensors;
+    const plan = await b.prepareTrainingStep(imgs, tgts);
+    // phase 1 put the running stats back: b's buffers are still the fresh model's
+    const fresh = demoModel();
+    expect(b.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())])).toEqual(
+      fresh.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())]),
+    );
+    fresh.dispose();
+    let twoLosses: Record<string, number> = {};
+    const namesB = b.trainableParameters();
+    const two = tf.variableGrads(() => {
+      const losses = b.computeLossesFromPlan(plan);
+      twoLosses = Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v.dataSync()[0]]));
+      return sumOf(losses);
+    }, namesB.map(([, v]) => v));
+    plan.images.dispose();
+
+    expect(Object.keys(twoLosses).sort()).toEqual(['loss_box_reg', 'loss_classifier', 'loss_objectness', 'loss_rpn_box_reg']);
+    expect(twoLosses).toEqual(oneLosses);
+    expect(two.value.dataSync()[0]).toBe(one.value.dataSync()[0]);
+    namesA.forEach(([name, va], i) => {
+      const ga = Array.from(one.grads[va.name].dataSync());
+      const gb = Array.from(two.grads[namesB[i][1].name].dataSync());
+      expect({ name, same: maxAbs(ga, gb) === 0 }).toEqual({ name, same: true });
+    });
+    // both models updated their running stats exactly once
+    expect(b.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())])).toEqual(
+      a.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())]),
+    );
+    expect(a.namedBuffers().find(([n]) => n.endsWith('num_batches_tracked'))![1].dataSync()[0]).toBe(1);
+    tf.dispose([two.value, ...Object.values(two.grads)]);
+    expect(tf.memory().numTensors).toBe(before); // no leak from either phase
+    tf.dispose([one.value, ...Object.values(one.grads)]);
+    await expect(b.prepareTrainingStep(imgs, [tgts[0]])).rejects.toThrow(/prepareTrainingStep: 1 targets for 2 images/);
+    tf.dispose(imgs);
+    a.dispose();
+    b.dispose();
   });
 });

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng } from '@resdet/nn';
+import { Module, Rng, type StateDict } from '@resdet/nn';
 import type { Backbone } from './backbone';
 import type { GeneralizedRCNNTransform, ImageBatch } from './transform';
-import type { BatchShapes, RegionProposalNetwork } from './region-proposal-network';
+import type { BatchShapes, RegionProposalNetwork, RpnLossTargets } from './region-proposal-network';
 import type { Detections } from './postprocess';
-import type { RoIHeads, TargetBoxes } from './roi-heads';
+import type { RoIHeads, RoiTrainingSamples, TargetBoxes } from './roi-heads';
 
 /** torchvision's training loss dict. */
 export interface DetectionLosses {
@@ -12,6 +12,19 @@ export interface DetectionLosses {
   loss_rpn_box_reg: tf.Scalar;
   loss_classifier: tf.Scalar;
   loss_box_reg: tf.Scalar;
+}
+
+/**
+ * Phase 1's output in a two-phase training step ({@link GeneralizedRCNN.prepareTrainingStep}): the transformed batch
+ * and every host-side decision of torchvision's training forward (RPN anchor labels and sample, RoI sample and
+ * targets). Only `images` is a tensor; the caller disposes it.
+ */
+export interface TrainingStepPlan {
+  /** The normalised, padded batch [N, H, W, 3] (what the backbone sees). */
+  images: tf.Tensor4D;
+  shapes: BatchShapes;
+  rpnTargets: RpnLossTargets;
+  roiSamples: RoiTrainingSamples;
 }
 
 /** Inputs of {@link GeneralizedRCNN}: its four parts, as torchvision's constructor takes them. */
@@ -28,8 +41,13 @@ export interface GeneralizedRCNNParts {
  * torchvision's `GeneralizedRCNN`: transform → backbone → RPN → RoI heads → boxes back to original pixels. The
  * parts are injected; Faster R-CNN variants are only different parts (see builders.ts). Children are
  * `backbone`, `rpn`, `roi_heads` (torchvision's state-dict prefixes). Inference and training are separate
- * methods with separate return types; both are synchronous (host reads use `dataSync`) so `computeLosses` can
- * run inside `tf.variableGrads`.
+ * methods with separate return types. `predict` and `computeLosses` are synchronous (host reads use `dataSync`)
+ * so `computeLosses` can run inside `tf.variableGrads`. Backends without synchronous reads (webgpu in Node) use
+ * `predictAsync` and the two-phase training step: `await prepareTrainingStep` (forward without a tape, proposals
+ * read with `await data()`, matching and sampling on the host) then `computeLossesFromPlan` inside
+ * `tf.variableGrads` (a second forward, differentiable, given those decisions). Proposals are not differentiated
+ * in torchvision either, so the losses and gradients are the same; the price is one more backbone + RPN-head
+ * forward per step.
  *
  * @example
  * const model = fasterrcnnResnet50Fpn({ numClasses: 91 });
@@ -77,6 +95,29 @@ export class GeneralizedRCNN extends Module {
   }
 
   /**
+   * {@link predict} with its two host reads (RPN outputs, box-predictor outputs) done by `await data()`: the
+   * path for backends without synchronous reads (webgpu in Node); on cpu/wasm the result is identical.
+   */
+  async predictAsync(images: readonly tf.Tensor3D[]): Promise<Detections[]> {
+    if (images.length === 0) return [];
+    const batch = this.transform.forward(images);
+    const shapes = batchShapes(batch);
+    let features: Map<string, tf.Tensor4D> | undefined;
+    try {
+      features = this.backbone.forward(batch.tensors);
+      const proposals = await this.rpn.forwardAsync(shapes, features);
+      const dets = await this.roiHeads.predictAsync(features, proposals.boxes, batch.imageSizes);
+      return dets.map((d, i) => ({
+        ...d,
+        boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [images[i].shape[0], images[i].shape[1]]),
+      }));
+    } finally {
+      batch.tensors.dispose();
+      if (features) tf.dispose([...features.values()]);
+    }
+  }
+
+  /**
    * torchvision's four training losses for a batch (call `train()` first). Targets' boxes are xyxy in original
    * pixels; labels are 1..numClasses−1. Returns scalars the caller disposes (the trainer calls this inside
    * `tf.variableGrads`).
@@ -107,6 +148,104 @@ export class GeneralizedRCNN extends Module {
       batch.tensors.dispose();
       if (features) tf.dispose([...features.values()]);
     }
+  }
+
+  /**
+   * Phase 1 of a two-phase training step (call `train()` first): transform (drawing the short side from the rng,
+   * as {@link computeLosses}), backbone and RPN head forward without a gradient tape, proposals read with
+   * `await data()`, then on the host the RPN's anchor labels and sample and the RoI heads' sample and targets —
+   * the same draws, in the same order, as {@link computeLosses}. Running statistics that the forward updated
+   * (trainable BatchNorm) are put back, so that phase 2 updates them once. Pass the plan to
+   * {@link computeLossesFromPlan}; dispose `plan.images` afterwards.
+   */
+  async prepareTrainingStep(images: readonly tf.Tensor3D[], targets: readonly TargetBoxes[]): Promise<TrainingStepPlan> {
+    if (targets.length !== images.length) {
+      throw new Error(`prepareTrainingStep: ${targets.length} targets for ${images.length} images`);
+    }
+    targets.forEach((t, i) => checkTarget(t, i, this.roiHeads.numClasses));
+    const batch = this.transform.forward(
+      images,
+      targets.map((t) => t.boxes),
+      this.transform.minSize.length > 1 ? this.rng : undefined,
+    );
+    const shapes = batchShapes(batch);
+    const resizedTargets = batch.targets!.map((boxes, i) => ({ boxes, labels: targets[i].labels }));
+    const saved = new SavedBuffers(this);
+    let features: Map<string, tf.Tensor4D> | undefined;
+    try {
+      features = this.backbone.forward(batch.tensors);
+      const { proposals, targets: rpnTargets } = await this.rpn.proposalsAndTargetsAsync(
+        shapes,
+        features,
+        resizedTargets.map((t) => t.boxes),
+      );
+      const roiSamples = this.roiHeads.selectTrainingSamples(proposals.boxes, resizedTargets);
+      await saved.restoreChanged();
+      return { images: batch.tensors, shapes, rpnTargets, roiSamples };
+    } catch (e) {
+      batch.tensors.dispose();
+      throw e;
+    } finally {
+      saved.dispose();
+      if (features) tf.dispose([...features.values()]);
+    }
+  }
+
+  /**
+   * Phase 2 of a two-phase training step: torchvision's four losses given phase 1's decisions — backbone, RPN
+   * head, RoI pooling of the sampled RoIs, box head — with no host read, so it runs inside `tf.variableGrads`.
+   * Same maths as {@link computeLosses}. Does not dispose `plan.images`.
+   */
+  computeLossesFromPlan(plan: TrainingStepPlan): DetectionLosses {
+    let features: Map<string, tf.Tensor4D> | undefined;
+    try {
+      features = this.backbone.forward(plan.images);
+      const rpnLosses = this.rpn.lossesFromTargets(plan.shapes, features, plan.rpnTargets);
+      const roiLosses = this.roiHeads.lossesForSamples(features, plan.roiSamples, plan.shapes.imageSizes);
+      return { ...rpnLosses, ...roiLosses };
+    } finally {
+      if (features) tf.dispose([...features.values()]);
+    }
+  }
+}
+
+/**
+ * A module tree's buffers as they were when this was made, so that a forward's updates (BatchNorm's running stats,
+ * which `setBuffer` replaces) can be undone. Holding the old values costs nothing: `tf.clone` shares the data.
+ */
+class SavedBuffers {
+  private readonly before: [string, tf.Tensor][];
+  private readonly kept: tf.Tensor[];
+
+  constructor(private readonly module: Module) {
+    this.before = module.namedBuffers();
+    this.kept = this.before.map(([, t]) => tf.clone(t));
+  }
+
+  /** Loads the saved values of the buffers that were replaced since (one device read for all of them). */
+  async restoreChanged(): Promise<void> {
+    const now = new Map(this.module.namedBuffers());
+    const changed = this.before.flatMap(([name, t], i) => (now.get(name) === t ? [] : [{ name, value: this.kept[i] }]));
+    if (changed.length === 0) return;
+    for (const c of changed) {
+      if (c.value.rank > 1) {
+        throw new Error(`prepareTrainingStep: buffer "${c.name}" of shape [${c.value.shape}] changed in the forward; only rank ≤ 1 buffers (BatchNorm statistics) can be put back`);
+      }
+    }
+    const flat = tf.tidy(() => tf.concat(changed.map((c) => tf.reshape(tf.cast(c.value, 'float32'), [-1]))));
+    const values = (await flat.data()) as Float32Array;
+    flat.dispose();
+    const sd: StateDict = new Map();
+    let off = 0;
+    for (const c of changed) {
+      sd.set(c.name, { dtype: 'float32', shape: [...c.value.shape], data: values.slice(off, off + c.value.size) });
+      off += c.value.size;
+    }
+    this.module.loadStateDict(sd, { strict: false });
+  }
+
+  dispose(): void {
+    tf.dispose(this.kept);
   }
 }
 

@@ -36,6 +36,24 @@ export interface RpnLosses {
   loss_rpn_box_reg: tf.Scalar;
 }
 
+/**
+ * Host-side result of torchvision's `assign_targets_to_anchors` + the balanced sample, laid out for the loss
+ * (flat over the batch's N·A anchors): what {@link RegionProposalNetwork.lossFromTargets} needs besides the head
+ * outputs. Nothing in it depends on the head's outputs, only on anchors, GT boxes and the sampler's draws.
+ */
+export interface RpnLossTargets {
+  /** [N·A] 1 for sampled anchors (positives and negatives). */
+  objWeight: Float32Array;
+  /** [N·A] 1 for sampled positives. */
+  objLabel: Float32Array;
+  /** [N·A] 1 for sampled positives (the box-loss mask). */
+  posWeight: Float32Array;
+  /** [N·A, 4] encoded regression targets of the positives (0 elsewhere). */
+  targets: Float32Array;
+  /** Number of sampled anchors, at least 1 (the losses' divisor). */
+  denom: number;
+}
+
 /** Values that differ between training and testing (torchvision's `dict(training=…, testing=…)`). */
 export interface TrainTest {
   training: number;
@@ -125,6 +143,51 @@ export class RegionProposalNetwork extends Module {
     }
   }
 
+  /**
+   * {@link forward} reading the head outputs with `await data()`: for backends without synchronous reads
+   * (webgpu in Node). Same maths, same result.
+   */
+  async forwardAsync(shapes: BatchShapes, features: FeatureMaps): Promise<Proposals> {
+    const out = this.headOutputs(shapes, features);
+    try {
+      const [objectness, deltas] = await Promise.all([out.objectness.data(), out.deltas.data()]);
+      return this.filterHostProposals(out, objectness as Float32Array, deltas as Float32Array, shapes.imageSizes);
+    } finally {
+      tf.dispose([out.objectness, out.deltas]);
+    }
+  }
+
+  /**
+   * Phase 1 of a two-phase training step (see `GeneralizedRCNN.prepareTrainingStep`): proposals (read with
+   * `await data()`) and the anchors' loss targets, drawing from the sampler exactly as
+   * {@link forwardWithLosses} does. No tensors are returned; nothing needs a gradient tape.
+   */
+  async proposalsAndTargetsAsync(
+    shapes: BatchShapes,
+    features: FeatureMaps,
+    gtBoxes: readonly Float32Array[],
+  ): Promise<{ proposals: Proposals; targets: RpnLossTargets }> {
+    const out = this.headOutputs(shapes, features);
+    try {
+      const [objectness, deltas] = await Promise.all([out.objectness.data(), out.deltas.data()]);
+      const proposals = this.filterHostProposals(out, objectness as Float32Array, deltas as Float32Array, shapes.imageSizes);
+      const targets = this.assignTargets(out.anchors, gtBoxes, out.objectness.shape[0]);
+      return { proposals, targets };
+    } finally {
+      tf.dispose([out.objectness, out.deltas]);
+    }
+  }
+
+  /** Phase 2 of a two-phase training step: the two RPN losses for targets from {@link proposalsAndTargetsAsync}. */
+  lossesFromTargets(shapes: BatchShapes, features: FeatureMaps, targets: RpnLossTargets): RpnLosses {
+    const out = this.headOutputs(shapes, features);
+    try {
+      return this.lossFromTargets(out, targets);
+    } finally {
+      tf.dispose([out.objectness, out.deltas]);
+    }
+  }
+
   /** Proposals and the two RPN losses (scalars the caller disposes). `gtBoxes[i]` is `[G, 4]` xyxy, resized pixels. */
   forwardWithLosses(
     shapes: BatchShapes,
@@ -157,11 +220,26 @@ export class RegionProposalNetwork extends Module {
     return { ...flat, anchors, numAnchorsPerLevel };
   }
 
-  /** torchvision `filter_proposals` on host copies of the head outputs. */
+  /** torchvision `filter_proposals` on host copies of the head outputs (read with `dataSync`). */
   filterProposals(out: RpnHeadOutputs, imageSizes: readonly HW[]): Proposals {
+    return this.filterHostProposals(
+      out,
+      out.objectness.dataSync() as Float32Array,
+      out.deltas.dataSync() as Float32Array,
+      imageSizes,
+    );
+  }
+
+  /** torchvision `filter_proposals` given host copies of `out.objectness` and `out.deltas`. */
+  private filterHostProposals(
+    out: RpnHeadOutputs,
+    objectness: Float32Array,
+    deltas: Float32Array,
+    imageSizes: readonly HW[],
+  ): Proposals {
     return filterProposals({
-      objectness: out.objectness.dataSync() as Float32Array,
-      deltas: out.deltas.dataSync() as Float32Array,
+      objectness,
+      deltas,
       anchors: out.anchors,
       numAnchorsPerLevel: out.numAnchorsPerLevel,
       imageSizes,
@@ -178,8 +256,15 @@ export class RegionProposalNetwork extends Module {
    * objectness and deltas).
    */
   computeLoss(out: RpnHeadOutputs, gtBoxes: readonly Float32Array[]): RpnLosses {
-    const n = out.objectness.shape[0];
-    const a = out.anchors.length / 4;
+    return this.lossFromTargets(out, this.assignTargets(out.anchors, gtBoxes, out.objectness.shape[0]));
+  }
+
+  /**
+   * torchvision `assign_targets_to_anchors` + the sampler's draw + `encode` of the positives, on the host.
+   * @param anchors [A, 4] xyxy (shared by the batch). @param gtBoxes per image `[G, 4]` xyxy. @param n images.
+   */
+  assignTargets(anchors: Float32Array, gtBoxes: readonly Float32Array[], n: number): RpnLossTargets {
+    const a = anchors.length / 4;
     if (gtBoxes.length !== n) throw new Error(`RegionProposalNetwork: ${gtBoxes.length} targets for ${n} images`);
     const labels: Float32Array[] = [];
     const matched: Int32Array[] = [];
@@ -189,7 +274,7 @@ export class RegionProposalNetwork extends Module {
       if (m === 0) {
         matched.push(new Int32Array(a).fill(BELOW_LOW_THRESHOLD));
       } else {
-        const idx = this.matcher.match(boxIou(gt, out.anchors), m, a);
+        const idx = this.matcher.match(boxIou(gt, anchors), m, a);
         for (let j = 0; j < a; j++) l[j] = idx[j] >= 0 ? 1 : idx[j] === BELOW_LOW_THRESHOLD ? 0 : -1;
         matched.push(idx);
       }
@@ -216,11 +301,21 @@ export class RegionProposalNetwork extends Module {
       }
       if (posIdx.length) {
         const gtIdx = posIdx.map((j) => matched[i][j]);
-        const enc = RPN_BOX_CODER.encode(selectBoxes(gtBoxes[i], gtIdx), selectBoxes(out.anchors, posIdx));
+        const enc = RPN_BOX_CODER.encode(selectBoxes(gtBoxes[i], gtIdx), selectBoxes(anchors, posIdx));
         posIdx.forEach((j, k) => targets.set(enc.subarray(4 * k, 4 * k + 4), 4 * (i * a + j)));
       }
     }
-    const denom = Math.max(numSampled, 1);
+    return { objWeight, objLabel, posWeight, targets, denom: Math.max(numSampled, 1) };
+  }
+
+  /** torchvision `compute_loss` given host targets: BCE over the sample and smooth-L1 (β = 1/9) of the positives. */
+  lossFromTargets(out: RpnHeadOutputs, t: RpnLossTargets): RpnLosses {
+    const n = out.objectness.shape[0];
+    const a = out.anchors.length / 4;
+    if (t.objWeight.length !== n * a) {
+      throw new Error(`RegionProposalNetwork: loss targets cover ${t.objWeight.length} anchors, the head gave ${n} × ${a}`);
+    }
+    const { objLabel, objWeight, posWeight, targets, denom } = t;
     return tf.tidy(() => {
       const objLoss = binaryCrossEntropyWithLogitsSum(
         tf.reshape(out.objectness, [n * a]),

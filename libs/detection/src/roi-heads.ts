@@ -44,6 +44,16 @@ export interface TargetBoxes {
   labels: Int32Array;
 }
 
+/** torchvision `select_training_samples`' result, on the host: the sampled RoIs of every image and their targets. */
+export interface RoiTrainingSamples {
+  /** Per image, the sampled RoIs `[Rᵢ, 4]` xyxy (proposals and GT boxes, ascending index order). */
+  proposals: Float32Array[];
+  /** [R] class of each sampled RoI (0 = background), images concatenated. */
+  labels: Int32Array;
+  /** [R, 4] encoded regression targets (flat), images concatenated. */
+  regressionTargets: Float32Array;
+}
+
 export interface RoiHeadsLosses {
   loss_classifier: tf.Scalar;
   loss_box_reg: tf.Scalar;
@@ -118,27 +128,45 @@ export class RoIHeads extends Module {
     return out;
   }
 
-  /** Detections per image in the (resized) image coordinates of `imageSizes`. */
+  /** Detections per image in the (resized) image coordinates of `imageSizes` (reads with `dataSync`). */
   predict(features: FeatureMaps, proposals: readonly Float32Array[], imageSizes: readonly HW[]): Detections[] {
     const { classLogits, boxRegression } = this.boxOutputs(features, proposals, imageSizes);
     try {
-      return postprocessDetections(
+      return this.postprocess(
         classLogits.dataSync() as Float32Array,
         boxRegression.dataSync() as Float32Array,
         proposals,
         imageSizes,
-        this.numClasses,
-        {
-          scoreThresh: this.scoreThresh,
-          nmsThresh: this.nmsThresh,
-          detectionsPerImg: this.detectionsPerImg,
-          bboxRegWeights: this.boxCoder.weights,
-          minBoxSize: this.minSize,
-        },
       );
     } finally {
       tf.dispose([classLogits, boxRegression]);
     }
+  }
+
+  /** {@link predict} reading the predictor's outputs with `await data()` (webgpu in Node has no sync read). */
+  async predictAsync(features: FeatureMaps, proposals: readonly Float32Array[], imageSizes: readonly HW[]): Promise<Detections[]> {
+    const { classLogits, boxRegression } = this.boxOutputs(features, proposals, imageSizes);
+    try {
+      const [logits, regression] = await Promise.all([classLogits.data(), boxRegression.data()]);
+      return this.postprocess(logits as Float32Array, regression as Float32Array, proposals, imageSizes);
+    } finally {
+      tf.dispose([classLogits, boxRegression]);
+    }
+  }
+
+  private postprocess(
+    classLogits: Float32Array,
+    boxRegression: Float32Array,
+    proposals: readonly Float32Array[],
+    imageSizes: readonly HW[],
+  ): Detections[] {
+    return postprocessDetections(classLogits, boxRegression, proposals, imageSizes, this.numClasses, {
+      scoreThresh: this.scoreThresh,
+      nmsThresh: this.nmsThresh,
+      detectionsPerImg: this.detectionsPerImg,
+      bboxRegWeights: this.boxCoder.weights,
+      minBoxSize: this.minSize,
+    });
   }
 
   /** torchvision `select_training_samples` + box head + `fastrcnn_loss` (scalars the caller disposes). */
@@ -148,10 +176,14 @@ export class RoIHeads extends Module {
     imageSizes: readonly HW[],
     targets: readonly TargetBoxes[],
   ): RoiHeadsLosses {
-    const s = this.selectTrainingSamples(proposals, targets);
-    const { classLogits, boxRegression } = this.boxOutputs(features, s.proposals, imageSizes);
+    return this.lossesForSamples(features, this.selectTrainingSamples(proposals, targets), imageSizes);
+  }
+
+  /** Box head + `fastrcnn_loss` on RoIs already sampled by {@link selectTrainingSamples} (scalars the caller disposes). */
+  lossesForSamples(features: FeatureMaps, samples: RoiTrainingSamples, imageSizes: readonly HW[]): RoiHeadsLosses {
+    const { classLogits, boxRegression } = this.boxOutputs(features, samples.proposals, imageSizes);
     try {
-      return fastrcnnLoss(classLogits, boxRegression, s.labels, s.regressionTargets);
+      return fastrcnnLoss(classLogits, boxRegression, samples.labels, samples.regressionTargets);
     } finally {
       tf.dispose([classLogits, boxRegression]);
     }
@@ -165,7 +197,7 @@ export class RoIHeads extends Module {
   selectTrainingSamples(
     proposals: readonly Float32Array[],
     targets: readonly TargetBoxes[],
-  ): { proposals: Float32Array[]; labels: Int32Array; regressionTargets: Float32Array } {
+  ): RoiTrainingSamples {
     if (targets.length !== proposals.length) {
       throw new Error(`RoIHeads: ${targets.length} targets for ${proposals.length} images`);
     }

@@ -68,7 +68,8 @@ export class Detector implements ImageDetector {
     if (images.length === 0) return [];
     const inputs = images.map((im) => rawToTensor(im));
     try {
-      const out = this.model.predict(inputs);
+      // Host reads by `await data()`: webgpu in Node has no synchronous read; on cpu/wasm it costs nothing measurable.
+      const out = await this.model.predictAsync(inputs);
       return out.map((d) => this.toDetections(d.boxes, d.scores, d.labels, opts));
     } finally {
       tf.dispose(inputs);
