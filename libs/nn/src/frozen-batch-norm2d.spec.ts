@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { FrozenBatchNorm2d } from './index';
+import { FrozenBatchNorm2d, Sequential } from './index';
 import { maxAbsDiff, nnLayerFixture, toHost, toTensor } from './test-fixture';
 
 const fx = nnLayerFixture();
@@ -15,6 +15,32 @@ describe('FrozenBatchNorm2d', () => {
     expect([...bn.stateDict().keys()]).toEqual(['weight', 'bias', 'running_mean', 'running_var']);
     expect(bn.trainableParameters()).toEqual([]);
     bn.dispose();
+  });
+
+  it('loads a BatchNorm2d state dict strictly, dropping num_batches_tracked (as torchvision does), also nested', () => {
+    const bn = new FrozenBatchNorm2d(2);
+    const f32 = (...v: number[]) => ({ dtype: 'float32' as const, shape: [v.length], data: Float32Array.from(v) });
+    const tracked = { dtype: 'int64' as const, shape: [], data: BigInt64Array.of(7n) };
+    const sd = new Map([
+      ['weight', f32(2, 3)],
+      ['bias', f32(0.5, -1)],
+      ['running_mean', f32(1, 2)],
+      ['running_var', f32(4, 9)],
+      ['num_batches_tracked', tracked],
+    ]);
+    expect(bn.loadStateDict(sd)).toEqual({ missing: [], unexpected: [] });
+    expect(Array.from(bn.forward(tf.ones([1, 1, 1, 2])).dataSync())).toEqual([
+      expect.closeTo(0.5, 5),
+      expect.closeTo(-1 + 3 * (1 - 2) / 3, 5),
+    ]);
+    const seq = new Sequential([new FrozenBatchNorm2d(2)]);
+    const nested = new Map([...sd].map(([k, v]) => [`0.${k}`, v]));
+    expect(seq.loadStateDict(nested).unexpected).toEqual([]);
+    // Only the FrozenBatchNorm2d's own key is dropped; others stay unexpected.
+    nested.set('num_batches_tracked', tracked);
+    expect(() => seq.loadStateDict(nested)).toThrow(/unexpected keys: num_batches_tracked/);
+    bn.dispose();
+    seq.dispose();
   });
 
   it('matches torchvision.ops.FrozenBatchNorm2d (fixture nn-layers.json, 1e-5) in train and eval mode', () => {

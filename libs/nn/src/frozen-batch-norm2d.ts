@@ -32,6 +32,14 @@ export class FrozenBatchNorm2d extends Module implements ChannelAffine {
     this.registerBuffer('running_var', tf.ones([numFeatures]));
   }
 
+  /**
+   * A BatchNorm2d checkpoint loads as it does in torchvision: its `num_batches_tracked` is dropped
+   * (torchvision's `FrozenBatchNorm2d._load_from_state_dict`).
+   */
+  protected override ignoredLoadKeys(): readonly string[] {
+    return ['num_batches_tracked'];
+  }
+
   /** x [N, H, W, C] → [N, H, W, C]. */
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {

@@ -195,6 +195,14 @@ export abstract class Module {
   }
 
   /**
+   * Local state-dict keys this module accepts and drops when loading (never unexpected), as torch modules
+   * do in `_load_from_state_dict` (e.g. torchvision's FrozenBatchNorm2d drops `num_batches_tracked`).
+   */
+  protected ignoredLoadKeys(): readonly string[] {
+    return [];
+  }
+
+  /**
    * Loads torch-layout tensors by torchvision name. Every key is checked before anything is assigned,
    * so a failed load leaves the module untouched. Shape mismatches always throw (with both shapes);
    * missing/unexpected keys throw when `strict` (default) and are reported otherwise.
@@ -202,8 +210,11 @@ export abstract class Module {
   loadStateDict(sd: StateDict, opts: LoadStateDictOptions = {}): LoadReport {
     const strict = opts.strict ?? true;
     const slots = new Map(this.namedSlots());
+    const ignored = new Set(
+      this.namedModules().flatMap(([p, m]) => m.ignoredLoadKeys().map((k) => (p ? `${p}.${k}` : k))),
+    );
     const missing = [...slots.keys()].filter((k) => !sd.has(k));
-    const unexpected = [...sd.keys()].filter((k) => !slots.has(k));
+    const unexpected = [...sd.keys()].filter((k) => !slots.has(k) && !ignored.has(k));
     const mismatched: string[] = [];
     for (const [name, s] of slots) {
       const src = sd.get(name);
