@@ -20,6 +20,7 @@ interface DemoFlags {
   valImages?: number;
   config?: string;
   backend?: string;
+  drawThreshold: number;
 }
 
 /** The `demo` section of the demo config: how much data to generate and what it looks like. */
@@ -128,6 +129,8 @@ export class DemoCommand extends CommandRunner {
         decode: (file) => readImage(file),
         writer,
         saveImagesDir: drawn,
+        // Evaluation above used every detection (score ≥ 0.05); the drawings and results keep the confident ones.
+        predict: { scoreThreshold: f.drawThreshold },
         imageIds: await readCocoImageIds(path.join(dataDir, 'annotations', 'instances_val.json')),
         onProgress: (p) => progress.update(p.done, { detections: p.detections }),
       });
@@ -151,7 +154,7 @@ export class DemoCommand extends CommandRunner {
         `metrics:        ${rel(result.metricsFile!)}`,
         `loss curve:     ${rel(result.lossCurveFile ?? '')}`,
         `checkpoint:     ${rel(result.modelFile)} (+ .json sidecar; resumable ones in ${rel(path.join(runDir, 'checkpoints'))})`,
-        `detections:     ${rel(resultsFile)} (${det.detections} boxes on ${det.processed} images)`,
+        `detections:     ${rel(resultsFile)} (${det.detections} boxes scoring ≥ ${f.drawThreshold} on ${det.processed} images)`,
         `drawn images:   ${rel(drawn)}/`,
         '',
         'serve the model:',
@@ -192,6 +195,17 @@ export class DemoCommand extends CommandRunner {
   @Option({ flags: '--config <file>', description: 'demo config (default configs/shapes_demo.json)' })
   parseConfig(v: string): string {
     return v;
+  }
+
+  @Option({
+    flags: '--draw-threshold <score>',
+    description: 'score threshold of the drawn held-out detections',
+    defaultValue: 0.5,
+  })
+  parseDrawThreshold(v: string): number {
+    const n = Number(v);
+    if (!(n >= 0 && n <= 1)) throw new Error(`--draw-threshold must be in [0, 1], got "${v}"`);
+    return n;
   }
 
   @Option({ flags: '--backend <name>', description: 'force a tensor backend' })
