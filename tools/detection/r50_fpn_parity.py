@@ -199,12 +199,132 @@ def same(a, b):
     return all(a[k] == b[k] for k in a)
 
 
+FIXTURE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "detection",
+                           "r50-fpn-coco-name")
+# resdet FasterRcnnConfig overrides of fasterrcnn_resnet50_fpn for the narrow CI model (same classes and code paths:
+# Bottleneck ResNet body with FrozenBatchNorm2d, FPN, RPN, TwoMLPHead, 91-class predictor).
+NARROW = {"backboneWidth": 8, "backboneLayers": [1, 1, 1, 1], "fpnOutChannels": 32, "representationSize": 32,
+          "minSize": 96, "maxSize": 160}
+
+
+class NarrowResNet(torch.nn.Module):
+    """torchvision.models.ResNet's names and forward order with torchvision's Bottleneck, narrow widths."""
+
+    def __init__(self, stem, layers):
+        super().__init__()
+        from torchvision.models.resnet import Bottleneck, conv1x1
+
+        self.inplanes = stem
+        self.conv1 = torch.nn.Conv2d(3, stem, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = FrozenBatchNorm2d(stem)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.maxpool = torch.nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        for i, n in enumerate(layers):
+            planes, stride = stem * 2**i, 1 if i == 0 else 2
+            down = torch.nn.Sequential(conv1x1(self.inplanes, planes * 4, stride), FrozenBatchNorm2d(planes * 4))
+            blocks = [Bottleneck(self.inplanes, planes, stride, down, norm_layer=FrozenBatchNorm2d)]
+            self.inplanes = planes * 4
+            blocks += [Bottleneck(self.inplanes, planes, norm_layer=FrozenBatchNorm2d) for _ in range(1, n)]
+            setattr(self, f"layer{i + 1}", torch.nn.Sequential(*blocks))
+
+
+def narrow_model():
+    from torchvision.models.detection.backbone_utils import BackboneWithFPN
+    from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+    from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+
+    c = NARROW
+    w = c["backboneWidth"]
+    body = NarrowResNet(w, c["backboneLayers"])
+    backbone = BackboneWithFPN(body, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"},
+                               [w * 4, w * 8, w * 16, w * 32], c["fpnOutChannels"], extra_blocks=LastLevelMaxPool())
+    box_head = TwoMLPHead(c["fpnOutChannels"] * 7 * 7, c["representationSize"])
+    return FasterRCNN(backbone, num_classes=None, min_size=c["minSize"], max_size=c["maxSize"], box_head=box_head,
+                      box_predictor=FastRCNNPredictor(c["representationSize"], 91))
+
+
+def make_fixture():
+    """The CI fixture (~1 MB): the narrow model saved like torchvision's published COCO file (legacy format, old key
+    names, FrozenBN keys, 91 classes, published file name) + torchvision's detections with eps 0 and with eps 1e-5."""
+    torch.manual_seed(3)
+    out = os.path.abspath(FIXTURE_DIR)
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.RandomState(3)
+    images = []
+    for i, (h, w) in enumerate([(120, 160), (70, 90)]):  # one scaled down to 96x128, one up to 96x123
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        a = np.stack([xx / w * 200, yy / h * 180, 90 + 60 * np.sin(xx / 9)], -1) + rng.normal(0, 8, (h, w, 3))
+        for _ in range(3):
+            bw, bh = rng.randint(w // 6, w // 2), rng.randint(h // 6, h // 2)
+            x1, y1 = rng.randint(0, w - bw), rng.randint(0, h - bh)
+            a[y1:y1 + bh, x1:x1 + bw] = rng.randint(0, 256, 3)
+        p = os.path.join(out, f"image{i}.png")
+        Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save(p)
+        images.append(p)
+    tensors = [read_image(p) for p in images]
+    model = narrow_model().eval()
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        # Calibrate every FrozenBatchNorm2d on the images, in forward order (pre-hooks), then perturb.
+        def calibrate(m, inp):
+            x = inp[0]
+            m.running_mean.copy_(x.mean((0, 2, 3)))
+            m.running_var.copy_(x.var((0, 2, 3)).clamp(min=1e-2))
+            c = m.weight.numel()
+            m.weight.copy_(torch.empty(c).uniform_(0.7, 1.3, generator=g))
+            m.bias.copy_(torch.empty(c).normal_(0.0, 0.1, generator=g))
+            tiny = torch.rand(c, generator=g) < 0.25  # same map at eps 0, visibly different at eps 1e-5
+            m.running_var[tiny] *= 1e-4
+            m.weight[tiny] *= 1e-2
+
+        hooks = [m.register_forward_pre_hook(calibrate) for m in model.modules() if isinstance(m, FrozenBatchNorm2d)]
+        batch, _ = model.transform(tensors)
+        model.backbone.body(batch.tensors)
+        for h in hooks:
+            h.remove()
+        head = model.rpn.head
+        head.cls_logits.weight.normal_(0.0, 0.5, generator=g)
+        head.cls_logits.bias.normal_(0.0, 0.3, generator=g)
+        head.bbox_pred.weight.normal_(0.0, 0.05, generator=g)
+        model.roi_heads.box_predictor.cls_score.weight.mul_(4.0)
+        model.roi_heads.box_predictor.cls_score.bias[0] += 6.0  # fewer detections (not capped at 100)
+        model.roi_heads.box_predictor.bbox_pred.weight.mul_(4.0)
+    sd = collections.OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
+    path = os.path.join(out, COCO_NAME)
+    torch.save(old_key_names(sd), path, _use_new_zipfile_serialization=False)
+    # torchvision's path for this file: load (upgrading the old names), then overwrite_eps(model, 0.0).
+    ref = narrow_model()
+    ref.load_state_dict(torch.load(path, map_location="cpu"))
+    ref.eval()
+    overwrite_eps(ref, 0.0)
+    eps0, _ = run(ref, images)
+    overwrite_eps(ref, 1e-5)
+    eps5, _ = run(ref, images)
+    n0 = [len(d["scores"]) for d in eps0.values()]
+    d_scores = max(abs(a - b) for k in eps0 for a, b in zip(eps0[k]["scores"], eps5[k]["scores"]))
+    print(f"fixture: detections per image {n0}, eps 0 vs 1e-5: max |Δscore| (in order) {d_scores:.3g}")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump({"arch": "fasterrcnn_resnet50_fpn", "model": NARROW}, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump({"script": SCRIPT + " --fixture", "torch": torch.__version__, "torchvision": torchvision.__version__,
+                   "weights": COCO_NAME, "format": "torch-legacy, pre-0.13 key names, no version metadata",
+                   "images": [os.path.basename(p) for p in images],
+                   "eps0": eps0, "eps1e-5": eps5}, f)
+        f.write("\n")
+    print(f"wrote {out}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="/tmp/r50-fpn-parity")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--fixture", action="store_true", help="write the small CI fixture instead (test/fixtures)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.fixture:
+        make_fixture()
+        return
     out = os.path.abspath(args.out)
     images = make_images(os.path.join(out, "images"))
     tensors = [read_image(p) for p in images]
