@@ -14,7 +14,7 @@ import { CONV_WEIGHT_LAYOUT, HostTensor, LINEAR_WEIGHT_LAYOUT, StateDict } from 
 import { buildDetector, buildFasterRcnn } from './builders';
 import { resolveConfig } from './faster-rcnn.config';
 import type { FgBgSampler } from './region-proposal-network';
-import type { GeneralizedRCNN } from './generalized-rcnn';
+import type { DetectionLosses, GeneralizedRCNN } from './generalized-rcnn';
 import type { TargetBoxes } from './roi-heads';
 
 const DIR = join(__dirname, '../../../test/fixtures/detection');
@@ -295,7 +295,7 @@ describe('GeneralizedRCNN async paths (what webgpu uses), checked on wasm agains
     const a = demoModel().train();
     const b = demoModel().train();
     const { imgs, tgts } = demoBatch();
-    const sumOf = (l: Record<string, tf.Scalar>): tf.Scalar => tf.addN(Object.values(l)) as tf.Scalar;
+    const sumOf = (l: DetectionLosses): tf.Scalar => tf.addN(Object.values(l)) as tf.Scalar;
     const namesA = a.trainableParameters();
     let oneLosses: Record<string, number> = {};
     const one = tf.variableGrads(() => {
