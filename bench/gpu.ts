@@ -1,8 +1,9 @@
 /**
  * GPU benchmark (not a test): tfjs-backend-webgpu on Dawn, with and without resdet's WGSL kernels.
  * Prints, per mode (`resdet` = registerWebgpuKernels(), `tfjs` = tfjs 4.22's own kernels only):
- *  - R50-FPN detection img/s at H×W (default 800×1216) for batch 1 and 8 (random weights, predict());
- *  - one training step img/s at batch 8 (computeLosses + gradients + plain SGD update, FrozenBN body as torchvision);
+ *  - R50-FPN detection img/s at H×W (default 800×1216) for batch 1 and 8 (random weights, predictAsync());
+ *  - one training step img/s at batch 8: the two-phase step (prepareTrainingStep, then computeLossesFromPlan +
+ *    gradients inside tf.variableGrads) + a plain SGD update, FrozenBN body as torchvision;
  *  - Conv2DBackpropFilter TFLOP/s on R50-FPN's weight-gradient shapes at batch 8;
  * then a table. torchvision on the same H100 (GPU.md): 52 / 110 img/s inference, 40 img/s training (fp32).
  *
@@ -178,8 +179,8 @@ async function benchWgrad(
 
 /**
  * Runs a measurement that may be impossible on this backend and records why instead of aborting the bench.
- * Known: the detector's predict/computeLosses read RPN and box-head outputs with `dataSync`, and
- * tfjs-backend-webgpu's synchronous read needs `OffscreenCanvas`, which Node lacks.
+ * (tfjs-backend-webgpu's synchronous read needs `OffscreenCanvas`, which Node lacks: the detector is measured
+ * through its async paths, predictAsync and the two-phase training step.)
  */
 async function attempt(rows: Row[], mode: string, what: string, f: () => Promise<void>): Promise<void> {
   try {
@@ -242,7 +243,8 @@ async function main(): Promise<void> {
         await attempt(rows, mode, `detect batch ${b}`, async () => {
           let dets = 0;
           const { ms, warmMs } = await timeIt(iters, warmup, async () => {
-            dets = model.predict(images).reduce((a, d) => a + d.scores.length, 0); // predict reads its results back
+            // predictAsync reads its results back (await data()), so the time includes all the GPU work
+            dets = (await model.predictAsync(images)).reduce((a, d) => a + d.scores.length, 0);
           });
           rows.push({
             mode,
@@ -299,12 +301,19 @@ async function main(): Promise<void> {
       );
       input.dispose();
       let loss = NaN;
+      const phase1: number[] = [];
       await attempt(rows, mode, `train step batch ${trainBatch}`, async () => {
         const { ms, warmMs } = await timeIt(iters, warmup, async () => {
+          // phase 1: forward without a tape, proposals read back, matching and sampling on the host
+          const t1 = performance.now();
+          const plan = await model.prepareTrainingStep(images, targets);
+          phase1.push(performance.now() - t1);
+          // phase 2: the differentiable losses given phase 1's decisions
           const { value, grads } = tf.variableGrads(
-            () => tf.addN(Object.values(model.computeLosses(images, targets))) as tf.Scalar,
+            () => tf.addN(Object.values(model.computeLossesFromPlan(plan))) as tf.Scalar,
             params,
           );
+          plan.images.dispose();
           loss = (await value.data())[0];
           tf.tidy(() => {
             for (const v of params) {
@@ -320,7 +329,7 @@ async function main(): Promise<void> {
           what: `train step batch ${trainBatch}`,
           value: (trainBatch * 1000) / ms,
           unit: 'img/s',
-          detail: `${ms.toFixed(0)} ms/step, warm-up ${warmMs.toFixed(0)} ms, loss ${loss.toFixed(3)}`,
+          detail: `${ms.toFixed(0)} ms/step (phase 1 ${median(phase1.slice(warmup)).toFixed(0)} ms), warm-up ${warmMs.toFixed(0)} ms, loss ${loss.toFixed(3)}`,
         });
         console.log(`  ${mode} train batch ${trainBatch}: ${((trainBatch * 1000) / ms).toFixed(2)} img/s`);
       });
