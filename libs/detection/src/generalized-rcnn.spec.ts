@@ -264,7 +264,8 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
 
 /** The shapes-demo detector (trainable BatchNorm: its forward updates running stats) with random weights. */
 function demoModel(): GeneralizedRCNN {
-  return buildDetector('fasterrcnn_shapes_demo', { numClasses: 4, boxScoreThresh: 0, rpnBatchSizePerImage: 64, boxBatchSizePerImage: 32 });
+  const small = { minSize: 64, maxSize: 64, rpnBatchSizePerImage: 64, boxBatchSizePerImage: 32 }; // keeps the spec fast
+  return buildDetector('fasterrcnn_shapes_demo', { numClasses: 4, boxScoreThresh: 0, ...small });
 }
 
 function demoBatch(): { imgs: tf.Tensor3D[]; tgts: TargetBoxes[] } {
