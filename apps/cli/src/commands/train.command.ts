@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { initRuntime } from '@resdet/runtime';
 import {
@@ -27,9 +28,27 @@ interface TrainFlags {
   lr?: number;
 }
 
-/** The logger of `train` and `demo`: pino JSON lines on stderr (stdout stays for results). */
+/**
+ * The logger of `train` and `demo` on stderr (stdout stays for results): pino JSON lines for log collectors,
+ * or pino-pretty's readable lines when stderr is a terminal (`RESDET_LOG_FORMAT=json|pretty` overrides).
+ */
 export function cliLogger(name: string): pino.Logger {
-  return pino({ name, level: process.env.RESDET_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const opts = { name, level: process.env.RESDET_LOG_LEVEL ?? 'info' };
+  const format = process.env.RESDET_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  if (format === 'pretty') {
+    return pino(
+      opts,
+      pretty({
+        destination: 2,
+        sync: true,
+        colorize: true,
+        ignore: 'pid,hostname',
+        translateTime: 'HH:MM:ss',
+        singleLine: true,
+      }),
+    );
+  }
+  return pino(opts, pino.destination(2));
 }
 
 /**
