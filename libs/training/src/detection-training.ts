@@ -15,6 +15,7 @@ import {
   parseDetectorConfig,
   type FasterRcnnConfig,
   type GeneralizedRCNN,
+  type TrainingStepPlan,
 } from '@resdet/detection';
 import {
   DetectionLoader,
@@ -205,7 +206,7 @@ export async function predictCocoResults(
     const images = await mapLimit(chunk, 4, (r) => readImage(r.fileName));
     const tensors = images.map(rgbToTensor);
     try {
-      const dets = model.predict(tensors);
+      const dets = await model.predictAsync(tensors);
       dets.forEach((d, i) => {
         for (let j = 0; j < d.scores.length; j++) {
           const [x1, y1, x2, y2] = d.boxes.subarray(4 * j, 4 * j + 4);
@@ -224,6 +225,26 @@ export async function predictCocoResults(
     await new Promise((r) => setImmediate(r));
   }
   return results;
+}
+
+/** A loader batch, plus phase 1 of a two-phase training step where the backend needs one. */
+type PlannedBatch = LoaderBatch & { plan?: TrainingStepPlan };
+
+/** Backends whose tensors can be read synchronously (the one-pass `computeLosses` works there). */
+const HOST_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow', 'tensorflow-gpu']);
+
+async function planTrainingStep(
+  model: GeneralizedRCNN,
+  b: PlannedBatch,
+): Promise<{ batch: PlannedBatch; dispose(): void }> {
+  const images = b.images.map(rgbToTensor);
+  try {
+    const targets = b.targets.map((t) => ({ boxes: t.boxes, labels: t.labels }));
+    const plan = await model.prepareTrainingStep(images, targets);
+    return { batch: { ...b, plan }, dispose: () => plan.images.dispose() };
+  } finally {
+    tf.dispose(images);
+  }
 }
 
 /** COCO stats by name (`AP`, `AP50`, …). */
@@ -340,12 +361,19 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       return namedStats(result.stats);
     };
     const params = model.trainableParameters();
-    const trainer = new Trainer<LoaderBatch>({
-      model: trainableModule(model, (m, b: LoaderBatch) => {
-        const images = b.images.map(rgbToTensor);
-        const targets = b.targets.map((t) => ({ boxes: t.boxes, labels: t.labels }));
-        return m.computeLosses(images, targets) as unknown as Record<string, tf.Scalar>;
-      }),
+    const trainer = new Trainer<PlannedBatch>({
+      model: trainableModule(
+        model,
+        (m, b: PlannedBatch) => {
+          if (b.plan) return m.computeLossesFromPlan(b.plan) as unknown as Record<string, tf.Scalar>;
+          const images = b.images.map(rgbToTensor);
+          const targets = b.targets.map((t) => ({ boxes: t.boxes, labels: t.labels }));
+          return m.computeLosses(images, targets) as unknown as Record<string, tf.Scalar>;
+        },
+        // Device backends (webgpu) read asynchronously only: the host-side decisions (proposals, matching,
+        // sampling) are made before the tape, then the loss runs on them. Host backends keep the one-pass step.
+        HOST_BACKENDS.has(tf.getBackend()) ? undefined : (m, b) => planTrainingStep(m, b),
+      ),
       data,
       optimizer: sgdFromConfig(params, cfg),
       lr: scheduleFromConfig(cfg),

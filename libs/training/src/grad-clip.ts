@@ -21,9 +21,13 @@ export interface ClippedGradients {
  * Returns new tensors; never disposes its arguments.
  *
  * @example
- * const { grads: clipped, totalNorm } = clipGradNorm(grads, 10);
+ * const { grads: clipped, totalNorm } = await clipGradNorm(grads, 10);
  */
-export function clipGradNorm(grads: NamedGradients, maxNorm: number, normType: number = 2): ClippedGradients {
+export async function clipGradNorm(
+  grads: NamedGradients,
+  maxNorm: number,
+  normType: number = 2,
+): Promise<ClippedGradients> {
   if (!(maxNorm > 0)) throw new TrainingConfigError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
   if (!(normType > 0))
     throw new TrainingConfigError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
@@ -35,7 +39,8 @@ export function clipGradNorm(grads: NamedGradients, maxNorm: number, normType: n
     const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(total, 1e-6)), 1);
     return { total, clipped: names.map((n) => tf.mul(grads.get(n)!, coef)) };
   });
-  const totalNorm = total.dataSync()[0];
+  // An async read: webgpu has no synchronous one in Node.
+  const totalNorm = (await total.data())[0];
   total.dispose();
   return { grads: new Map(names.map((n, i) => [n, clipped[i]])), totalNorm };
 }

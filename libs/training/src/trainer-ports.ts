@@ -12,6 +12,13 @@ export interface TrainableModel<B> {
   trainableParameters(): [string, tf.Variable][];
   /** Named scalar losses for one batch; the trainer minimises their sum. Called inside `tf.variableGrads`. */
   computeLosses(batch: B): Record<string, tf.Scalar>;
+  /**
+   * Optional asynchronous preparation before `computeLosses` (which must stay synchronous inside
+   * `tf.variableGrads`): a model whose loss needs host-side decisions read from the device (e.g. a detector's
+   * proposals on webgpu, where reads are async only) makes them here. Returns the batch to pass to
+   * `computeLosses` and what to free after the step.
+   */
+  prepare?(batch: B): Promise<{ batch: B; dispose(): void }>;
   /** Parameters and buffers (e.g. BatchNorm running stats) for checkpoints. */
   stateDict(): StateDict;
   loadStateDict(sd: StateDict, opts?: LoadStateDictOptions): unknown;
@@ -50,13 +57,15 @@ export interface Optimizer {
  * @example
  * const trainable = trainableModule(detector, (m, b: DetectionBatch) => m.computeLosses(b.images, b.targets));
  */
-export function trainableModule<M extends Omit<TrainableModel<never>, 'computeLosses'>, B>(
+export function trainableModule<M extends Omit<TrainableModel<never>, 'computeLosses' | 'prepare'>, B>(
   module: M,
   lossFn: (module: M, batch: B) => Record<string, tf.Scalar>,
+  prepareFn?: (module: M, batch: B) => Promise<{ batch: B; dispose(): void }>,
 ): TrainableModel<B> {
   return {
     trainableParameters: () => module.trainableParameters(),
     computeLosses: (batch) => lossFn(module, batch),
+    ...(prepareFn ? { prepare: (batch: B) => prepareFn(module, batch) } : {}),
     stateDict: () => module.stateDict(),
     loadStateDict: (sd, opts) => module.loadStateDict(sd, opts),
     train: (mode) => module.train?.(mode),

@@ -202,19 +202,22 @@ export class Trainer<B> {
     const lr = this.opts.lr(this.iter);
     let gradNorm: number | undefined;
     let losses: Record<string, number>;
+    let prepared: { batch: B; dispose(): void } | undefined;
     try {
       model.train?.(true);
-      const { names, termValues, value, grads } = this.lossAndGrads(batch);
+      prepared = model.prepare ? await model.prepare(batch) : undefined;
+      const { names, termValues, value, grads } = this.lossAndGrads(prepared?.batch ?? batch);
       try {
-        const values = termValues.dataSync();
+        // Async reads: the only kind webgpu offers in Node (cpu/wasm resolve them at once).
+        const values = await termValues.data();
         losses = {};
         names.forEach((n, i) => (losses[n] = values[i]));
-        losses.loss = value.dataSync()[0];
+        losses.loss = (await value.data())[0];
         if (!Object.values(losses).every(Number.isFinite)) {
           throw new TrainingDivergedError(this.iter, losses, this.lastCheckpoint);
         }
         if (this.opts.clipGradNorm !== undefined) {
-          const clipped = clipGradNorm(grads, this.opts.clipGradNorm);
+          const clipped = await clipGradNorm(grads, this.opts.clipGradNorm);
           gradNorm = clipped.totalNorm;
           try {
             optimizer.step(clipped.grads, lr);
@@ -228,6 +231,7 @@ export class Trainer<B> {
         tf.dispose([termValues, value, ...grads.values()]);
       }
     } finally {
+      prepared?.dispose();
       if (data.release) data.release(batch);
       else disposeTensors(batch);
     }
