@@ -20,10 +20,12 @@ export function detectionsSvg(width: number, height: number, dets: readonly Dete
     const text = `${escapeXml(d.label)} ${d.score.toFixed(2)}`;
     const tagW = Math.ceil(text.length * font * 0.6) + 4;
     const tagY = y1 - font - 2 >= 0 ? y1 - font - 2 : y1;
+    // keep the tag inside the image when the box touches the right edge
+    const tagX = Math.max(0, Math.min(x1, width - tagW));
     return (
       `<rect x="${x1}" y="${y1}" width="${Math.max(0, x2 - x1)}" height="${Math.max(0, y2 - y1)}" fill="none" shape-rendering="crispEdges" stroke="${colour}" stroke-width="${stroke}"/>` +
-      `<rect x="${x1}" y="${tagY}" width="${tagW}" height="${font + 2}" fill="${colour}" fill-opacity="0.85"/>` +
-      `<text x="${x1 + 2}" y="${tagY + font - 1}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#000">${text}</text>`
+      `<rect x="${tagX}" y="${tagY}" width="${tagW}" height="${font + 2}" fill="${colour}" fill-opacity="0.85"/>` +
+      `<text x="${tagX + 2}" y="${tagY + font - 1}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#000">${text}</text>`
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
