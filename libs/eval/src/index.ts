@@ -17,6 +17,7 @@ export * from './numpy-sum';
 export * from './per-category';
 export * from './py-format';
 export * from './summarize';
+export * from './svg-text';
 export * from './pr-curve-svg';
 export * from './pr-curves';
 export * from './report';

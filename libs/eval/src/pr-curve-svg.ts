@@ -1,3 +1,4 @@
+import { CHART_PALETTE as PALETTE, escapeXml as esc } from './svg-text';
 /** One line of a precision-recall plot. */
 export interface PrSeries {
   label: string;
@@ -15,22 +16,6 @@ export interface PrPlot {
   height?: number;
 }
 
-const PALETTE = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /**
  * Renders a precision-recall plot as a standalone SVG string (axes 0–1 with a grid, one coloured polyline per

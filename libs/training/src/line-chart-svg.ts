@@ -1,3 +1,4 @@
+import { CHART_PALETTE as PALETTE, escapeXml as esc } from '@resdet/eval';
 /** One polyline of a {@link LineChart}. Points with a non-finite x or y break the line. */
 export interface LineSeries {
   label: string;
@@ -25,22 +26,6 @@ export interface LineChart {
   height?: number;
 }
 
-const PALETTE = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** Axis range and ticks; log axes work in log₁₀ units. */
 interface Scale {
