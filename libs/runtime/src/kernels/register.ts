@@ -5,6 +5,7 @@ import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-conv2d-backprop';
 import { maxPoolGradWasmConfig } from './max-pool-grad';
+import { meanWasmConfig } from './mean';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
 
 /**
@@ -25,9 +26,15 @@ export const RESDET_WASM_KERNELS: readonly KernelConfig[] = [
 /**
  * Kernels tfjs-backend-wasm 4.22 has but gets wrong; resdet's replace them:
  * - MaxPoolGrad: drops some windows' gradients when there is more than one channel;
- * - Conv2DBackpropInput: correct but 2–3 GFLOP/s; resdet's GEMM + col2im is ~10× faster.
+ * - Conv2DBackpropInput: correct but 2–3 GFLOP/s; resdet's GEMM + col2im is ~10× faster;
+ * - Mean: sums into a float32 accumulator; train-mode BatchNorm's batch variance over 8192 values comes out
+ *   ~4e-5 off, enough to flip near-zero ReLU masks and so the step's gradients (see `mean.ts`).
  */
-export const RESDET_WASM_OVERRIDES: readonly KernelConfig[] = [maxPoolGradWasmConfig, conv2dBackpropInputWasmConfig];
+export const RESDET_WASM_OVERRIDES: readonly KernelConfig[] = [
+  maxPoolGradWasmConfig,
+  conv2dBackpropInputWasmConfig,
+  meanWasmConfig,
+];
 
 /**
  * Registers resdet's kernels for the backends that lack them, and its replacements for broken ones.
