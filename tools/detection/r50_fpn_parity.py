@@ -121,14 +121,21 @@ def randomise(model, images, cls_scale, bg_bias, seed):
             tiny = torch.rand(c, generator=g) < 0.1
             m.running_var[tiny] *= 1e-4
             m.weight[tiny] *= 1e-2
+        # RPN head: logits with std ~2 and deltas with std ~0.2 on the first image's features. Larger logits
+        # saturate sigmoid to exactly 1.0 in float32 and NMS order among ties is arbitrary (in torchvision too).
         head = model.rpn.head
-        head.cls_logits.weight.normal_(0.0, 0.3, generator=g)
+        head.cls_logits.weight.normal_(0.0, 1.0, generator=g)
         head.cls_logits.bias.normal_(0.0, 0.3, generator=g)
-        head.bbox_pred.weight.normal_(0.0, 0.02, generator=g)
+        head.bbox_pred.weight.normal_(0.0, 1.0, generator=g)
+        one, _ = model.transform([images[0]])
+        hidden = [head.conv(f) for f in model.backbone(one.tensors).values()]
+        for layer, target in ((head.cls_logits, 2.0), (head.bbox_pred, 0.2)):
+            std = torch.cat([(layer(h) - layer.bias[None, :, None, None]).flatten() for h in hidden]).std()
+            layer.weight.mul_(target / float(std))
         pred = model.roi_heads.box_predictor
         pred.cls_score.weight.mul_(cls_scale)
         pred.cls_score.bias[0] += bg_bias  # scores spread over (0.05, ~0.5), no ties at 1.0
-        pred.bbox_pred.weight.mul_(4.0)
+        pred.bbox_pred.weight.mul_(0.25)  # moderate box deltas: ×4 gave sub-pixel-thin boxes (IoU meaningless)
 
 
 def old_key_names(sd):
