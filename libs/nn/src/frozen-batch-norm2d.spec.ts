@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { FrozenBatchNorm2d, Sequential } from './index';
+import { FrozenBatchNorm2d, Sequential, type HostTensor, type StateDict } from './index';
 import { maxAbsDiff, nnLayerFixture, toHost, toTensor } from './test-fixture';
 
 const fx = nnLayerFixture();
@@ -19,9 +19,9 @@ describe('FrozenBatchNorm2d', () => {
 
   it('loads a BatchNorm2d state dict strictly, dropping num_batches_tracked (as torchvision does), also nested', () => {
     const bn = new FrozenBatchNorm2d(2);
-    const f32 = (...v: number[]) => ({ dtype: 'float32' as const, shape: [v.length], data: Float32Array.from(v) });
-    const tracked = { dtype: 'int64' as const, shape: [], data: BigInt64Array.of(7n) };
-    const sd = new Map([
+    const f32 = (...v: number[]): HostTensor => ({ dtype: 'float32', shape: [v.length], data: Float32Array.from(v) });
+    const tracked: HostTensor = { dtype: 'int64', shape: [], data: BigInt64Array.of(7n) };
+    const sd: StateDict = new Map([
       ['weight', f32(2, 3)],
       ['bias', f32(0.5, -1)],
       ['running_mean', f32(1, 2)],
@@ -34,7 +34,7 @@ describe('FrozenBatchNorm2d', () => {
       expect.closeTo(-1 + 3 * (1 - 2) / 3, 5),
     ]);
     const seq = new Sequential([new FrozenBatchNorm2d(2)]);
-    const nested = new Map([...sd].map(([k, v]) => [`0.${k}`, v]));
+    const nested: StateDict = new Map([...sd].map(([k, v]) => [`0.${k}`, v]));
     expect(seq.loadStateDict(nested).unexpected).toEqual([]);
     // Only the FrozenBatchNorm2d's own key is dropped; others stay unexpected.
     nested.set('num_batches_tracked', tracked);
