@@ -23,11 +23,14 @@ const arg = (name: string, dflt: string) => {
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '10'));
   const size = Number(arg('size', '128'));
-  const weights = arg('weights', '') || (await writeTinyDetector(mkdtempSync(path.join(tmpdir(), 'resdet-bench-'))));
+  const weights =
+    arg('weights', '') || (await writeTinyDetector(mkdtempSync(path.join(tmpdir(), 'resdet-bench-'))));
   const detector = await Detector.load({ weights, backend: arg('backend', 'wasm') });
   const noise = Buffer.alloc(size * size * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-  const jpeg = await sharp(noise, { raw: { width: size, height: size, channels: 3 } }).jpeg().toBuffer();
+  const jpeg = await sharp(noise, { raw: { width: size, height: size, channels: 3 } })
+    .jpeg()
+    .toBuffer();
 
   // raw: decode + predict, one image at a time and in batches of 4, for `seconds`
   const image = await decodeImage(jpeg, 'bench');
@@ -44,7 +47,9 @@ async function main(): Promise<void> {
   await detector.predict([image]);
   const raw1 = await raw(1);
   const raw4 = await raw(4);
-  console.log(`raw Detector: ${raw1.toFixed(2)} img/s (batch 1), ${raw4.toFixed(2)} img/s (batch 4), ${size}×${size}, ${detector.info.backend}`);
+  console.log(
+    `raw Detector: ${raw1.toFixed(2)} img/s (batch 1), ${raw4.toFixed(2)} img/s (batch 4), ${size}×${size}, ${detector.info.backend}`,
+  );
 
   const app = await createApiApp({
     detector: { info: detector.info, predict: detector.predict.bind(detector), dispose: () => undefined },

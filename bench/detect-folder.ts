@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < count; i++) {
     const px = Buffer.alloc(size * size * 3);
     for (let k = 0; k < px.length; k++) px[k] = ((k + 1) * (i + 7) * 2654435761) >>> 24;
-    await sharp(px, { raw: { width: size, height: size, channels: 3 } }).jpeg().toFile(path.join(dir, `${String(i).padStart(5, '0')}.jpg`));
+    await sharp(px, { raw: { width: size, height: size, channels: 3 } })
+      .jpeg()
+      .toFile(path.join(dir, `${String(i).padStart(5, '0')}.jpg`));
   }
   const weights = arg('weights', '') || (await writeTinyDetector(root));
   const detector = await Detector.load({ weights, backend: arg('backend', 'wasm') });

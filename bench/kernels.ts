@@ -56,15 +56,23 @@ async function main(): Promise<void> {
       const dy = tf.randomNormal(y.shape) as tf.Tensor4D;
       const flops = 2 * y.size * s.f[0] * s.f[1] * s.f[2];
       const kernels: Record<string, () => tf.Tensor> = {
-        'Conv2D': () => tf.conv2d(x, w, s.stride, 'same'),
-        'Conv2DBackpropInput': () => tf.conv2dTranspose(dy, w, s.x, s.stride, 'same'),
-        'Conv2DBackpropFilter': () =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: s.stride, pad: 'same', dataFormat: 'NHWC', filterShape: s.f }) as tf.Tensor,
+        Conv2D: () => tf.conv2d(x, w, s.stride, 'same'),
+        Conv2DBackpropInput: () => tf.conv2dTranspose(dy, w, s.x, s.stride, 'same'),
+        Conv2DBackpropFilter: () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x, dy },
+              { strides: s.stride, pad: 'same', dataFormat: 'NHWC', filterShape: s.f },
+            ) as tf.Tensor,
       };
       for (const [k, f] of Object.entries(kernels)) {
         // The pure-JS cpu backend is ~50× slower: one rep there.
         const ms = await time(backend === 'cpu' ? 1 : reps, f);
-        process.stdout.write(`${backend.padEnd(5)} ${s.name.padEnd(28)} ${k.padEnd(21)} ${ms.toFixed(1).padStart(8)} ms ${(flops / ms / 1e6).toFixed(1).padStart(7)} GFLOP/s\n`);
+        process.stdout.write(
+          `${backend.padEnd(5)} ${s.name.padEnd(28)} ${k.padEnd(21)} ${ms.toFixed(1).padStart(8)} ms ${(flops / ms / 1e6).toFixed(1).padStart(7)} GFLOP/s\n`,
+        );
       }
       tf.dispose([x, w, y, dy]);
     }

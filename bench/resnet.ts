@@ -72,7 +72,13 @@ async function trainBench(backend: string, size: number, batch: number): Promise
   const net = buildResNet('resnet18', { rng: new Rng(0) }).train();
   const g = gflops(net, size) * batch;
   const x = tf.randomNormal([batch, size, size, 3]);
-  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 1000), 'int32'), 1000);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % 1000),
+      'int32',
+    ),
+    1000,
+  );
   const lr = 0.01;
   const step = async () => {
     const vars = net.trainableParameters().map(([, v]) => v);
@@ -113,9 +119,13 @@ async function main(): Promise<void> {
   const backends = arg('backends', 'wasm,cpu').split(',');
   const runChild = (spec: string) => {
     try {
-      const out = execFileSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2), '--child', spec], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const out = execFileSync(
+        process.execPath,
+        [...process.execArgv, __filename, ...process.argv.slice(2), '--child', spec],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       process.stdout.write(out);
     } catch (e) {
       console.log(`${spec}: failed (${(e as Error).message.split('\n')[0]})`);

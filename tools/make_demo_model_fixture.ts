@@ -15,6 +15,9 @@ const out = path.resolve(__dirname, '../test/fixtures/models/shapes-demo');
 const sd: StateDict = readSafetensors(src).tensors;
 const half: StateDict = new Map();
 for (const [k, t] of sd) half.set(k, t.dtype === 'float32' ? { ...t, dtype: 'float16' } : t);
-writeSafetensors(`${out}.safetensors`, half, { source: path.basename(src), note: 'fp16 copy of a trained shapes-demo model' });
+writeSafetensors(`${out}.safetensors`, half, {
+  source: path.basename(src),
+  note: 'fp16 copy of a trained shapes-demo model',
+});
 copyFileSync(src.replace(/\.safetensors$/, '.json'), `${out}.json`);
 console.log(`wrote ${out}.safetensors (${half.size} tensors) and ${out}.json`);

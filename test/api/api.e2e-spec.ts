@@ -11,7 +11,9 @@ import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
 import { writeTinyDetector } from '../support/tiny-detector';
 
 const png = (w: number, h: number, colour = '#3366aa') =>
-  sharp({ create: { width: w, height: h, channels: 3, background: colour } }).png().toBuffer();
+  sharp({ create: { width: w, height: h, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
 
 /** A PNG whose header claims 100000 × 100000 pixels (the IHDR CRC is left stale: the header check comes first). */
 async function absurdPng(): Promise<Buffer> {
@@ -32,8 +34,16 @@ describe('REST API (e2e, real tiny model)', () => {
     const settings = resolveApiSettings({ maxUploadBytes: 200_000, maxPixels: 1_000_000 });
     app = await createApiApp({ detector, settings, logLevel: process.env.API_LOG ?? 'silent' });
     await app.init();
-    const noDispose = { info: detector.info, predict: detector.predict.bind(detector), dispose: () => undefined };
-    keyed = await createApiApp({ detector: noDispose, settings: resolveApiSettings({ apiKey: 'secret-key-123' }), logLevel: 'silent' });
+    const noDispose = {
+      info: detector.info,
+      predict: detector.predict.bind(detector),
+      dispose: () => undefined,
+    };
+    keyed = await createApiApp({
+      detector: noDispose,
+      settings: resolveApiSettings({ apiKey: 'secret-key-123' }),
+      logLevel: 'silent',
+    });
     await keyed.init();
   });
 
@@ -76,18 +86,31 @@ describe('REST API (e2e, real tiny model)', () => {
     ['maxDetections=2.5', /maxDetections must be an integer/],
     ['bogus=1', /property bogus should not exist/],
   ])('400 for invalid option %s', async (q, msg) => {
-    const res = await request(app.getHttpServer()).post(`/v1/detect?${q}`).attach('image', await png(8, 8), 'x.png').expect(400);
+    const res = await request(app.getHttpServer())
+      .post(`/v1/detect?${q}`)
+      .attach('image', await png(8, 8), 'x.png')
+      .expect(400);
     expect(JSON.stringify(res.body.message)).toMatch(msg);
   });
 
   it('400 without an image, and for a wrong field name', async () => {
     await request(app.getHttpServer()).post('/v1/detect').expect(400);
-    await request(app.getHttpServer()).post('/v1/detect').attach('picture', await png(8, 8), 'x.png').expect(400);
+    await request(app.getHttpServer())
+      .post('/v1/detect')
+      .attach('picture', await png(8, 8), 'x.png')
+      .expect(400);
   });
 
   it('413 for an upload over the limit', async () => {
-    await request(app.getHttpServer()).post('/v1/detect').attach('image', Buffer.alloc(300_000, 1), 'big.png').expect(413);
-    await request(app.getHttpServer()).post('/v1/detect').set('content-type', 'image/jpeg').send(Buffer.alloc(300_000, 1)).expect(413);
+    await request(app.getHttpServer())
+      .post('/v1/detect')
+      .attach('image', Buffer.alloc(300_000, 1), 'big.png')
+      .expect(413);
+    await request(app.getHttpServer())
+      .post('/v1/detect')
+      .set('content-type', 'image/jpeg')
+      .send(Buffer.alloc(300_000, 1))
+      .expect(413);
   });
 
   it('415 for content that is not an image, whatever the claimed type', async () => {
@@ -100,17 +123,31 @@ describe('REST API (e2e, real tiny model)', () => {
 
   it('422 for a corrupt image and for too many pixels', async () => {
     const good = await png(50, 50);
-    const res = await request(app.getHttpServer()).post('/v1/detect').attach('image', good.subarray(0, 60), 'cut.png').expect(422);
+    const res = await request(app.getHttpServer())
+      .post('/v1/detect')
+      .attach('image', good.subarray(0, 60), 'cut.png')
+      .expect(422);
     expect(res.body.message).toMatch(/corrupt or truncated/);
-    const big = await request(app.getHttpServer()).post('/v1/detect').attach('image', await absurdPng(), 'huge.png').expect(422);
+    const big = await request(app.getHttpServer())
+      .post('/v1/detect')
+      .attach('image', await absurdPng(), 'huge.png')
+      .expect(422);
     expect(big.body.message).toMatch(/pixels/);
   });
 
   it('API key: 401 without or with a wrong key, 200 with it; open server needs none', async () => {
     const img = await png(32, 32);
     await request(keyed.getHttpServer()).post('/v1/detect').attach('image', img, 'x.png').expect(401);
-    await request(keyed.getHttpServer()).post('/v1/detect').set('x-api-key', 'nope').attach('image', img, 'x.png').expect(401);
-    await request(keyed.getHttpServer()).post('/v1/detect').set('x-api-key', 'secret-key-123').attach('image', img, 'x.png').expect(200);
+    await request(keyed.getHttpServer())
+      .post('/v1/detect')
+      .set('x-api-key', 'nope')
+      .attach('image', img, 'x.png')
+      .expect(401);
+    await request(keyed.getHttpServer())
+      .post('/v1/detect')
+      .set('x-api-key', 'secret-key-123')
+      .attach('image', img, 'x.png')
+      .expect(200);
   });
 
   it('health is up with the backend; OpenAPI documents /v1/detect; metrics are exposed', async () => {
@@ -130,7 +167,11 @@ describe('REST API (e2e, real tiny model)', () => {
     const img = await png(64, 48);
     const before = await request(app.getHttpServer()).get('/metrics');
     const count = (t: string) => Number(/resdet_batch_size_count (\d+)/.exec(t)![1]);
-    await Promise.all(Array.from({ length: 8 }, () => request(app.getHttpServer()).post('/v1/detect').attach('image', img, 'x.png').expect(200)));
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        request(app.getHttpServer()).post('/v1/detect').attach('image', img, 'x.png').expect(200),
+      ),
+    );
     const after = await request(app.getHttpServer()).get('/metrics');
     expect(count(after.text) - count(before.text)).toBeLessThan(8);
   });
@@ -154,7 +195,9 @@ describe('REST API (e2e, real tiny model)', () => {
     const server = small.getHttpServer().listen(0);
     try {
       const img = await png(64, 64);
-      const res = await Promise.all(Array.from({ length: 8 }, () => request(server).post('/v1/detect').attach('image', img, 'x.png')));
+      const res = await Promise.all(
+        Array.from({ length: 8 }, () => request(server).post('/v1/detect').attach('image', img, 'x.png')),
+      );
       const busy = res.filter((r) => r.status === 503);
       expect(busy.length).toBeGreaterThan(0);
       expect(busy[0].headers['retry-after']).toBe('1');
@@ -168,11 +211,19 @@ describe('REST API (e2e, real tiny model)', () => {
   it('fuzz: random blobs, truncated images, absurd headers → only 4xx, server alive, no tensor growth', async () => {
     let seed = 12345;
     const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-    const good = [await png(40, 30), await sharp(await png(40, 30)).jpeg().toBuffer()];
+    const good = [
+      await png(40, 30),
+      await sharp(await png(40, 30))
+        .jpeg()
+        .toBuffer(),
+    ];
     const blobs: Buffer[] = [await absurdPng()];
     for (let i = 0; i < 120; i++) {
       const kind = i % 4;
-      if (kind === 0) blobs.push(Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 2000) }, () => Math.floor(rand() * 256))));
+      if (kind === 0)
+        blobs.push(
+          Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 2000) }, () => Math.floor(rand() * 256))),
+        );
       else if (kind === 1) {
         const g = good[i % 2];
         blobs.push(g.subarray(0, Math.floor(rand() * g.length)));

@@ -34,14 +34,31 @@ describe('detect (e2e, CLI child process)', () => {
   it('processes the good images, reports the bad ones, exits 0 and draws boxes', async () => {
     const out = path.join(root, 'results.json');
     const drawn = path.join(root, 'drawn');
-    const r = runCli(['detect', '--weights', weights, '--out', out, '--save-images', drawn, '--batch-size', '2', input]);
+    const r = runCli([
+      'detect',
+      '--weights',
+      weights,
+      '--out',
+      out,
+      '--save-images',
+      drawn,
+      '--batch-size',
+      '2',
+      input,
+    ]);
     expect(r.stderr).toMatch(/skip corrupt\.jpg: .*corrupt or truncated/);
     expect(r.stderr).toMatch(/skip empty\.png: .*empty file/);
     expect(r.stderr).toMatch(/skip notes\.txt: .*not a JPEG, PNG/);
     expect(r.stderr).toMatch(/detect: 4 processed, 3 skipped/);
     expect(r.status).toBe(0);
-    const results = JSON.parse(readFileSync(out, 'utf8')) as { file_name: string; bbox: number[]; label: string }[];
-    expect(new Set(results.map((x) => x.file_name))).toEqual(new Set(['a.jpg', 'nested/b.png', 'nested/deeper/c.jpg', 'nested/d.dat']));
+    const results = JSON.parse(readFileSync(out, 'utf8')) as {
+      file_name: string;
+      bbox: number[];
+      label: string;
+    }[];
+    expect(new Set(results.map((x) => x.file_name))).toEqual(
+      new Set(['a.jpg', 'nested/b.png', 'nested/deeper/c.jpg', 'nested/d.dat']),
+    );
     for (const x of results) {
       expect(x.bbox).toHaveLength(4);
       expect(['circle', 'cross', 'square']).toContain(x.label);
@@ -65,7 +82,12 @@ describe('detect (e2e, CLI child process)', () => {
       const out = path.join(root, `engine-${engine}.json`);
       const r = runCli(['detect', '--weights', weights, '--engine', engine, '--out', out, input]);
       expect(r.status).toBe(0);
-      return JSON.parse(readFileSync(out, 'utf8')) as { file_name: string; category_id: number; bbox: number[]; score: number }[];
+      return JSON.parse(readFileSync(out, 'utf8')) as {
+        file_name: string;
+        category_id: number;
+        bbox: number[];
+        score: number;
+      }[];
     };
     const ort = run('ort');
     const tfjs = run('tfjs');
@@ -76,7 +98,13 @@ describe('detect (e2e, CLI child process)', () => {
       return (w * h) / (a[2] * a[3] + b[2] * b[3] - w * h);
     };
     const matched = ort.filter((d) =>
-      tfjs.some((t) => t.file_name === d.file_name && t.category_id === d.category_id && iou(t.bbox, d.bbox) >= 0.99 && Math.abs(t.score - d.score) <= 1e-3),
+      tfjs.some(
+        (t) =>
+          t.file_name === d.file_name &&
+          t.category_id === d.category_id &&
+          iou(t.bbox, d.bbox) >= 0.99 &&
+          Math.abs(t.score - d.score) <= 1e-3,
+      ),
     );
     expect(matched.length / ort.length).toBeGreaterThanOrEqual(0.99);
     expect(tfjs.length).toBe(ort.length);
@@ -100,7 +128,10 @@ describe('detect (e2e, CLI child process)', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/resume: 2 images already in/);
     expect(r.stderr).toMatch(/detect: 2 processed, 3 skipped/);
-    const names = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).file_name);
+    const names = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).file_name);
     expect(names.sort()).toEqual(['a.jpg', 'nested/b.png', 'nested/d.dat', 'nested/deeper/c.jpg'].sort());
   });
 });

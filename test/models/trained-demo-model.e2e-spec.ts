@@ -19,7 +19,14 @@ describe('trained shapes-demo model (fixture) on unseen images', () => {
 
   beforeAll(async () => {
     for (const format of ['coco', 'voc'] as const) {
-      await writeShapesDataset({ out: path.join(root, format), format, count: 1, valCount: 40, seed: 4242, shapes: DEMO.shapes });
+      await writeShapesDataset({
+        out: path.join(root, format),
+        format,
+        count: 1,
+        valCount: 40,
+        seed: 4242,
+        shapes: DEMO.shapes,
+      });
     }
   });
 
@@ -33,7 +40,9 @@ describe('trained shapes-demo model (fixture) on unseen images', () => {
 
   it('COCO tree: AP50 ≥ 0.8 on 40 unseen images', () => {
     const { stats, stdout } = evalStats(['--dataset', path.join(root, 'coco')]);
-    expect(stdout).toMatch(/Average Precision {2}\(AP\) @\[ IoU=0.50 {6}\| area= {3}all \| maxDets=100 \] = 0\.\d{3}/);
+    expect(stdout).toMatch(
+      /Average Precision {2}\(AP\) @\[ IoU=0.50 {6}\| area= {3}all \| maxDets=100 \] = 0\.\d{3}/,
+    );
     expect(stats[1]).toBeGreaterThanOrEqual(0.8);
   });
 
@@ -48,7 +57,18 @@ describe('trained shapes-demo model (fixture) on unseen images', () => {
   it('detect with onnxruntime and tfjs agree on the trained model', () => {
     const run = (engine: string) => {
       const out = path.join(root, `det-${engine}.json`);
-      expect(runCli(['detect', '--weights', MODEL, '--engine', engine, '--out', out, path.join(root, 'coco', 'val')]).status).toBe(0);
+      expect(
+        runCli([
+          'detect',
+          '--weights',
+          MODEL,
+          '--engine',
+          engine,
+          '--out',
+          out,
+          path.join(root, 'coco', 'val'),
+        ]).status,
+      ).toBe(0);
       return JSON.parse(readFileSync(out, 'utf8')) as { file_name: string; label: string; score: number }[];
     };
     const ort = run('ort');

@@ -81,7 +81,12 @@ describe('ResNet parity with torchvision (narrow nets)', () => {
     const io = readSafetensors(path.join(DIR, 'r18n-io.safetensors')).tensors;
     const sd = readStateDict(path.join(DIR, 'r18n.pth'));
     for (const k of [...sd.keys()]) if (k.endsWith('num_batches_tracked')) sd.delete(k);
-    const model = new ResNet('basic', [2, 2, 2, 2], { baseChannels: 8, numClasses: 10, norm: 'frozen', skipInit: true });
+    const model = new ResNet('basic', [2, 2, 2, 2], {
+      baseChannels: 8,
+      numClasses: 10,
+      norm: 'frozen',
+      skipInit: true,
+    });
     model.loadStateDict(sd);
     const x = tf.tensor(io.get('input')!.data as Float32Array, io.get('input')!.shape);
     const logits = model.train().forward(x); // FrozenBN ignores train mode

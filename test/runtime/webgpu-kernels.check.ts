@@ -92,11 +92,14 @@ function filterCases(): FilterCase[] {
 }
 
 function filterGradOnce(c: FilterCase, x: Float32Array, dyData: Float32Array, dyShape: number[]): tf.Tensor {
-  return tf.engine().runKernel(
-    'Conv2DBackpropFilter',
-    { x: tf.tensor4d(x, c.x), dy: tf.tensor(dyData, dyShape) },
-    { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.x[3], c.cout] } as unknown as tf.NamedAttrMap,
-  ) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, c.x), dy: tf.tensor(dyData, dyShape) }, {
+      strides: c.stride,
+      pad: c.pad,
+      dataFormat: 'NHWC',
+      filterShape: [c.k[0], c.k[1], c.x[3], c.cout],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 /** Plain-JS references for the weighted gather (float64 sums). */
@@ -104,10 +107,18 @@ function gatherRef(f: Float32Array, c: number, idx: Int32Array, w: Float32Array,
   const rows = idx.length / k;
   const out = new Float64Array(rows * c);
   for (let r = 0; r < rows; r++)
-    for (let j = r * k; j < (r + 1) * k; j++) for (let ch = 0; ch < c; ch++) out[r * c + ch] += w[j] * f[idx[j] * c + ch];
+    for (let j = r * k; j < (r + 1) * k; j++)
+      for (let ch = 0; ch < c; ch++) out[r * c + ch] += w[j] * f[idx[j] * c + ch];
   return out;
 }
-function scatterRef(dy: Float32Array, c: number, idx: Int32Array, w: Float32Array, k: number, segments: number): Float64Array {
+function scatterRef(
+  dy: Float32Array,
+  c: number,
+  idx: Int32Array,
+  w: Float32Array,
+  k: number,
+  segments: number,
+): Float64Array {
   const out = new Float64Array(segments * c);
   for (let e = 0; e < idx.length; e++) {
     const r = Math.floor(e / k);
@@ -128,10 +139,19 @@ async function main(): Promise<void> {
     const c = cases[i];
     const conv = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.cout], c.stride, 1, c.pad);
     // the software adapter is at the compatibility level (≤ 128 invocations): the kernel uses TILING_64
-    splits.push(planSplitK(c.k[0] * c.k[1] * c.x[3], c.cout, conv.batchSize * conv.outHeight * conv.outWidth, TILING_64).splits);
-    const x = seeded(c.x.reduce((a, b) => a * b), 10 + i);
+    splits.push(
+      planSplitK(c.k[0] * c.k[1] * c.x[3], c.cout, conv.batchSize * conv.outHeight * conv.outWidth, TILING_64)
+        .splits,
+    );
+    const x = seeded(
+      c.x.reduce((a, b) => a * b),
+      10 + i,
+    );
     const dyShape = [conv.batchSize, conv.outHeight, conv.outWidth, c.cout];
-    const dy = seeded(dyShape.reduce((a, b) => a * b), 100 + i);
+    const dy = seeded(
+      dyShape.reduce((a, b) => a * b),
+      100 + i,
+    );
     const f = (): tf.Tensor => filterGradOnce(c, x, dy, dyShape);
     errors[`filterGrad${i}`] = relErr(await on('webgpu', f), await on('cpu', f));
   }
@@ -162,17 +182,38 @@ async function main(): Promise<void> {
   const plan: GatherPlan = {
     numRows: 7,
     levels: [
-      { rows: Int32Array.from([0, 3, 5, 6]), idx: Int32Array.from({ length: 16 }, () => r(60)), w: seeded(16, 500), k: 4 },
-      { rows: Int32Array.from([1, 2, 4]), idx: Int32Array.from({ length: 12 }, () => r(18)), w: seeded(12, 501), k: 4 },
+      {
+        rows: Int32Array.from([0, 3, 5, 6]),
+        idx: Int32Array.from({ length: 16 }, () => r(60)),
+        w: seeded(16, 500),
+        k: 4,
+      },
+      {
+        rows: Int32Array.from([1, 2, 4]),
+        idx: Int32Array.from({ length: 12 }, () => r(18)),
+        w: seeded(12, 501),
+        k: 4,
+      },
     ],
   };
-  const feats = maps.map((s, l) => seeded(s.reduce((a, b) => a * b), 600 + l));
+  const feats = maps.map((s, l) =>
+    seeded(
+      s.reduce((a, b) => a * b),
+      600 + l,
+    ),
+  );
   const head = seeded(7 * 4, 700);
   const wg = (): tf.Tensor => {
     const xs = maps.map((s, l) => tf.tensor4d(feats[l], s));
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(weightedGather([a as tf.Tensor4D, b as tf.Tensor4D], plan), tf.tensor2d(head, [7, 4]))));
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(weightedGather([a as tf.Tensor4D, b as tf.Tensor4D], plan), tf.tensor2d(head, [7, 4]))),
+    );
     const [da, db] = g(xs);
-    return tf.concat([tf.reshape(weightedGather(xs, plan), [-1]), tf.reshape(da, [-1]), tf.reshape(db, [-1])]);
+    return tf.concat([
+      tf.reshape(weightedGather(xs, plan), [-1]),
+      tf.reshape(da, [-1]),
+      tf.reshape(db, [-1]),
+    ]);
   };
   errors.detectionWeightedGather = relErr(await on('webgpu', wg), await on('cpu', wg));
   process.stdout.write(JSON.stringify({ log: logs[0], active, splits, errors }) + '\n');

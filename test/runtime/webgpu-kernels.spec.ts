@@ -34,7 +34,11 @@ describe('resdet WGSL kernels on the software adapter (Dawn OpenGL ES on llvmpip
   it('runs on the software webgpu backend with resdet kernels registered', () => {
     expect(result.error).toBeUndefined();
     expect(result.log).toMatch(/^resdet: tensor backend webgpu \(.*software\)$/);
-    expect(result.active).toEqual({ Conv2DBackpropFilter: true, ResdetWeightedGather: true, ResdetWeightedScatter: true });
+    expect(result.active).toEqual({
+      Conv2DBackpropFilter: true,
+      ResdetWeightedGather: true,
+      ResdetWeightedScatter: true,
+    });
   });
 
   it('Conv2DBackpropFilter (9 shapes: 1×1, 3×3, 7×7, strides 1–2, same/valid/explicit pads) matches cpu', () => {

@@ -45,16 +45,28 @@ async function main(): Promise<void> {
   const w3 = seeded(3 * 3 * 5 * 6, 2);
   const w1 = seeded(6 * 4, 3);
   const conv = (): tf.Tensor =>
-    tf.conv2d(tf.conv2d(tf.tensor4d(x, [2, 9, 9, 5]), tf.tensor4d(w3, [3, 3, 5, 6]), 2, 'same'), tf.tensor4d(w1, [1, 1, 6, 4]), 1, 'valid');
+    tf.conv2d(
+      tf.conv2d(tf.tensor4d(x, [2, 9, 9, 5]), tf.tensor4d(w3, [3, 3, 5, 6]), 2, 'same'),
+      tf.tensor4d(w1, [1, 1, 6, 4]),
+      1,
+      'valid',
+    );
   const a = seeded(17 * 33, 4);
   const b = seeded(33 * 9, 5);
   const matmul = (): tf.Tensor => tf.matMul(tf.tensor2d(a, [17, 33]), tf.tensor2d(b, [33, 9]));
   const xs = seeded(8 * 8 * 3, 6);
   const dy = seeded(4 * 4 * 4, 7);
   const filterGrad = (): tf.Tensor =>
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xs, [1, 8, 8, 3]), dy: tf.tensor4d(dy, [1, 4, 4, 4]) }, {
-      strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4],
-    }) as tf.Tensor;
+    tf.engine().runKernel(
+      'Conv2DBackpropFilter',
+      { x: tf.tensor4d(xs, [1, 8, 8, 3]), dy: tf.tensor4d(dy, [1, 4, 4, 4]) },
+      {
+        strides: 2,
+        pad: 'same',
+        dataFormat: 'NHWC',
+        filterShape: [3, 3, 3, 4],
+      },
+    ) as tf.Tensor;
   const errors: Record<string, number> = {};
   for (const [name, f] of Object.entries({ conv, matmul, filterGrad })) {
     errors[name] = relErr(await run('webgpu', f), await run('cpu', f));

@@ -16,7 +16,11 @@ describe('webgpu backend on the software adapter (Dawn OpenGL ES on llvmpipe)', 
       ['-r', path.join(root, 'tools', 'register.js'), path.join(__dirname, 'webgpu-software.check.ts')],
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 90_000 },
     );
-    const result = JSON.parse(out.trim().split('\n').pop()!) as { log: string; errors: Record<string, number>; error?: string };
+    const result = JSON.parse(out.trim().split('\n').pop()!) as {
+      log: string;
+      errors: Record<string, number>;
+      error?: string;
+    };
     expect(result.error).toBeUndefined();
     expect(result.log).toMatch(/^resdet: tensor backend webgpu \(.*software\)$/);
     for (const [op, err] of Object.entries(result.errors)) {

@@ -4,7 +4,10 @@ import * as path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /** Runs `npm run cli -- …` the way a user does (without npm's own start-up), from the repo root. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',

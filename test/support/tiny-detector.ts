@@ -9,9 +9,16 @@ export const TINY_ARCH = 'fasterrcnn_shapes_demo';
  * Writes a random-weight shapes-demo detector as a resdet checkpoint (`<dir>/tiny.safetensors` + `.json`).
  * Its score threshold is 0 so even random weights produce boxes to write and draw.
  */
-export async function writeTinyDetector(dir: string, classes = ['__background__', 'circle', 'cross', 'square']): Promise<string> {
+export async function writeTinyDetector(
+  dir: string,
+  classes = ['__background__', 'circle', 'cross', 'square'],
+): Promise<string> {
   await initRuntime({ backend: 'wasm' });
-  const cfg = resolveArchConfig(TINY_ARCH, { numClasses: classes.length, boxScoreThresh: 0, boxDetectionsPerImg: 5 });
+  const cfg = resolveArchConfig(TINY_ARCH, {
+    numClasses: classes.length,
+    boxScoreThresh: 0,
+    boxDetectionsPerImg: 5,
+  });
   const model = buildDetector(TINY_ARCH, cfg);
   const base = path.join(dir, 'tiny');
   saveCheckpoint(base, { model: model.stateDict(), meta: { arch: TINY_ARCH, config: { ...cfg }, classes } });

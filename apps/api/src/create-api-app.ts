@@ -30,6 +30,8 @@ export async function createApiApp(opts: ApiModuleOptions): Promise<NestExpressA
     .setVersion('1')
     .addApiKey({ type: 'apiKey', name: 'x-api-key', in: 'header' }, 'x-api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: 'docs-json',
+  });
   return app;
 }

@@ -11,6 +11,16 @@ import { ExportOnnxCommand } from './commands/export-onnx.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
-  providers: [DoctorCommand, TrainCommand, DemoCommand, DetectCommand, ServeCommand, ClassifyCommand, EvalCommand, ExportOnnxCommand, ...DatasetCommand.registerWithSubCommands()],
+  providers: [
+    DoctorCommand,
+    TrainCommand,
+    DemoCommand,
+    DetectCommand,
+    ServeCommand,
+    ClassifyCommand,
+    EvalCommand,
+    ExportOnnxCommand,
+    ...DatasetCommand.registerWithSubCommands(),
+  ],
 })
 export class CliModule {}

@@ -29,13 +29,21 @@ describe('AnchorGenerator, hand-worked', () => {
     expect(Array.from(AnchorGenerator.generateCellAnchors([10], [0.5, 1, 2]))).toEqual([
       -7, -4, 7, 4, -5, -5, 5, 5, -4, -7, 4, 7,
     ]);
-    expect([roundHalfEven(2.5), roundHalfEven(-2.5), roundHalfEven(3.5), roundHalfEven(-0.5)]).toEqual([2, -2, 4, -0]);
+    expect([roundHalfEven(2.5), roundHalfEven(-2.5), roundHalfEven(3.5), roundHalfEven(-0.5)]).toEqual([
+      2, -2, 4, -0,
+    ]);
   });
 
   it('caches per shape and owns its device tensors', () => {
     const before = tf.memory().numTensors;
     const gen = new AnchorGenerator();
-    const shapes: Size2[] = [[16, 24], [8, 12], [4, 6], [2, 3], [1, 2]];
+    const shapes: Size2[] = [
+      [16, 24],
+      [8, 12],
+      [4, 6],
+      [2, 3],
+      [1, 2],
+    ];
     expect(gen.anchors([64, 96], shapes)).toBe(gen.anchors([64, 96], shapes));
     const t = gen.anchorsTensor([64, 96], shapes);
     expect(t.shape).toEqual([3 * (384 + 96 + 24 + 6 + 2), 4]);

@@ -20,7 +20,9 @@ const f = Math.fround;
 /** torchvision's FPN defaults: `((32,), (64,), (128,), (256,), (512,))`. */
 export const DEFAULT_ANCHOR_SIZES: readonly (readonly number[])[] = [[32], [64], [128], [256], [512]];
 /** `((0.5, 1.0, 2.0),) * 5`. */
-export const DEFAULT_ASPECT_RATIOS: readonly (readonly number[])[] = DEFAULT_ANCHOR_SIZES.map(() => [0.5, 1, 2]);
+export const DEFAULT_ASPECT_RATIOS: readonly (readonly number[])[] = DEFAULT_ANCHOR_SIZES.map(() => [
+  0.5, 1, 2,
+]);
 
 /** `[height, width]`. */
 export type Size2 = readonly [number, number];
@@ -54,9 +56,12 @@ export class AnchorGenerator {
     aspectRatios: readonly (readonly number[])[] = DEFAULT_ASPECT_RATIOS,
     private readonly maxCacheEntries = 16,
   ) {
-    const ratios = aspectRatios.length === 1 && sizes.length > 1 ? sizes.map(() => aspectRatios[0]) : aspectRatios;
+    const ratios =
+      aspectRatios.length === 1 && sizes.length > 1 ? sizes.map(() => aspectRatios[0]) : aspectRatios;
     if (ratios.length !== sizes.length) {
-      throw new Error(`AnchorGenerator: ${sizes.length} size levels but ${ratios.length} aspect-ratio levels; they must match`);
+      throw new Error(
+        `AnchorGenerator: ${sizes.length} size levels but ${ratios.length} aspect-ratio levels; they must match`,
+      );
     }
     this.sizes = sizes.map((s) => [...s]);
     this.aspectRatios = ratios.map((r) => [...r]);
@@ -119,7 +124,9 @@ export class AnchorGenerator {
 
   /** Strides of each feature map: `imageSize // featureSize` per axis. */
   static strides(imageSize: Size2, featureSizes: readonly Size2[]): Size2[] {
-    return featureSizes.map(([h, w]) => [Math.floor(imageSize[0] / h), Math.floor(imageSize[1] / w)] as const);
+    return featureSizes.map(
+      ([h, w]) => [Math.floor(imageSize[0] / h), Math.floor(imageSize[1] / w)] as const,
+    );
   }
 
   /**

@@ -28,7 +28,8 @@ export class BackboneWithFPN extends Module implements Backbone {
     opts: { returnedLayers?: readonly number[]; rng?: Rng } = {},
   ) {
     super();
-    if (body.fc) throw new Error('BackboneWithFPN: build the ResNet body with includeTop: false (no fc keys)');
+    if (body.fc)
+      throw new Error('BackboneWithFPN: build the ResNet body with includeTop: false (no fc keys)');
     const returned = opts.returnedLayers ?? [1, 2, 3, 4];
     if (returned.some((l) => !Number.isInteger(l) || l < 1 || l > 4)) {
       throw new Error(`BackboneWithFPN: returnedLayers must be in 1..4, got [${returned}]`);
@@ -38,7 +39,11 @@ export class BackboneWithFPN extends Module implements Backbone {
     this.body = this.registerModule('body', body);
     this.fpn = this.registerModule(
       'fpn',
-      new FeaturePyramidNetwork(this.returnedStages.map((s) => channels[s]), outChannels, { rng: opts.rng }),
+      new FeaturePyramidNetwork(
+        this.returnedStages.map((s) => channels[s]),
+        outChannels,
+        { rng: opts.rng },
+      ),
     );
   }
 

@@ -23,7 +23,8 @@ describe('BalancedPositiveNegativeSampler', () => {
   });
 
   it('random mode draws the right counts from the seeded Rng, reproducibly', () => {
-    const draw = (seed: number) => new BalancedPositiveNegativeSampler(4, 0.25, new Rng(seed)).sample([labels, labels]);
+    const draw = (seed: number) =>
+      new BalancedPositiveNegativeSampler(4, 0.25, new Rng(seed)).sample([labels, labels]);
     const [pos, neg] = draw(7);
     for (let i = 0; i < 2; i++) {
       expect(idx(pos[i]).length).toBe(1);

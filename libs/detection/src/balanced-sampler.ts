@@ -24,10 +24,14 @@ export class BalancedPositiveNegativeSampler {
     readonly mode: SamplerMode = 'random',
   ) {
     if (!(batchSizePerImage > 0) || !Number.isInteger(batchSizePerImage)) {
-      throw new Error(`BalancedPositiveNegativeSampler: batchSizePerImage must be a positive integer, got ${batchSizePerImage}`);
+      throw new Error(
+        `BalancedPositiveNegativeSampler: batchSizePerImage must be a positive integer, got ${batchSizePerImage}`,
+      );
     }
     if (!(positiveFraction >= 0 && positiveFraction <= 1)) {
-      throw new Error(`BalancedPositiveNegativeSampler: positiveFraction must be in [0, 1], got ${positiveFraction}`);
+      throw new Error(
+        `BalancedPositiveNegativeSampler: positiveFraction must be in [0, 1], got ${positiveFraction}`,
+      );
     }
     if (mode === 'random' && !rng) {
       throw new Error("BalancedPositiveNegativeSampler: mode 'random' needs an Rng (or use mode 'first')");

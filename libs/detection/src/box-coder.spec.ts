@@ -40,7 +40,9 @@ describe('BoxCoder, hand-worked', () => {
 
   it('rejects bad weights and mismatched inputs', () => {
     expect(() => new BoxCoder([1, 1, 0, 1])).toThrow(/positive/);
-    expect(() => new BoxCoder([1, 1, 1, 1]).decode(new Float32Array(6), new Float32Array(4))).toThrow(/multiple/);
+    expect(() => new BoxCoder([1, 1, 1, 1]).decode(new Float32Array(6), new Float32Array(4))).toThrow(
+      /multiple/,
+    );
   });
 });
 
@@ -63,7 +65,10 @@ describe('BoxCoder vs torchvision 0.14 (test/fixtures/detection/ops/box-coder.js
     const before = tf.memory().numTensors;
     const [e, d] = tf.tidy(() => {
       const p = tf.tensor2d(props, [20, 4]);
-      return [coder.encodeTensor(tf.tensor2d(ref, [20, 4]), p), coder.decodeTensor(tf.tensor2d(codes, [20, 12]), p)];
+      return [
+        coder.encodeTensor(tf.tensor2d(ref, [20, 4]), p),
+        coder.decodeTensor(tf.tensor2d(codes, [20, 12]), p),
+      ];
     });
     expect(d.shape).toEqual([20, 3, 4]);
     expect(maxAbsDiff(e.dataSync(), encoded)).toBeLessThanOrEqual(BOX_TOL);

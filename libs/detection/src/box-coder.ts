@@ -40,7 +40,9 @@ export class BoxCoder {
   encode(reference: Float32Array, proposals: Float32Array): Float32Array {
     const n = numBoxes(reference, 'reference');
     if (numBoxes(proposals, 'proposals') !== n) {
-      throw new Error(`BoxCoder.encode: reference has ${n} boxes, proposals ${proposals.length / 4}; they must match`);
+      throw new Error(
+        `BoxCoder.encode: reference has ${n} boxes, proposals ${proposals.length / 4}; they must match`,
+      );
     }
     const [wx, wy, ww, wh] = this.weights.map(f);
     const out = new Float32Array(4 * n);
@@ -143,7 +145,10 @@ export class BoxCoder {
       const py = tf.add(tf.mul(tf.div(dy, wy), h), cy);
       const halfW = tf.mul(tf.mul(tf.exp(tf.minimum(tf.div(dw, ww), this.bboxXformClip)), w), 0.5);
       const halfH = tf.mul(tf.mul(tf.exp(tf.minimum(tf.div(dh, wh), this.bboxXformClip)), h), 0.5);
-      return tf.stack([tf.sub(px, halfW), tf.sub(py, halfH), tf.add(px, halfW), tf.add(py, halfH)], 2) as tf.Tensor3D;
+      return tf.stack(
+        [tf.sub(px, halfW), tf.sub(py, halfH), tf.add(px, halfW), tf.add(py, halfH)],
+        2,
+      ) as tf.Tensor3D;
     });
   }
 }

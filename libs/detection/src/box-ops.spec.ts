@@ -49,8 +49,12 @@ describe('box ops, hand-worked', () => {
   });
 
   it('clips, filters small boxes and converts formats', () => {
-    expect(Array.from(clipBoxesToImage(new Float32Array([-3, 4, 120, 90]), [50, 100]))).toEqual([0, 4, 100, 50]);
-    expect(Array.from(removeSmallBoxes(new Float32Array([0, 0, 1, 1, 0, 0, 0.5, 3, 2, 2, 4, 2.99]), 1))).toEqual([0]);
+    expect(Array.from(clipBoxesToImage(new Float32Array([-3, 4, 120, 90]), [50, 100]))).toEqual([
+      0, 4, 100, 50,
+    ]);
+    expect(
+      Array.from(removeSmallBoxes(new Float32Array([0, 0, 1, 1, 0, 0, 0.5, 3, 2, 2, 4, 2.99]), 1)),
+    ).toEqual([0]);
     expect(Array.from(xyxyToXywh(new Float32Array([1, 2, 4, 8])))).toEqual([1, 2, 3, 6]);
     expect(Array.from(xywhToXyxy(new Float32Array([1, 2, 3, 6])))).toEqual([1, 2, 4, 8]);
     expect(Array.from(selectBoxes(b, [2, 0]))).toEqual([0, 0, 5, 20, 0, 0, 10, 10]);
@@ -72,7 +76,9 @@ describe('box ops vs torchvision 0.14 (test/fixtures/detection/ops/box-ops.json)
   });
 
   it(`boxIouTensor matches within ${BOX_TOL}`, () => {
-    const got = tf.tidy(() => boxIouTensor(tf.tensor2d(b1, [b1.length / 4, 4]), tf.tensor2d(b2, [b2.length / 4, 4])));
+    const got = tf.tidy(() =>
+      boxIouTensor(tf.tensor2d(b1, [b1.length / 4, 4]), tf.tensor2d(b2, [b2.length / 4, 4])),
+    );
     expect(maxAbsDiff(got.dataSync(), f32(fx.iou).data)).toBeLessThanOrEqual(BOX_TOL);
     got.dispose();
   });

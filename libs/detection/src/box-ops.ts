@@ -16,7 +16,9 @@ export type ImageSize = readonly [number, number];
 /** Number of boxes in a flat `xyxy` array; throws when the length is not a multiple of 4. */
 export function numBoxes(boxes: ArrayLike<number>, what = 'boxes'): number {
   if (boxes.length % 4 !== 0) {
-    throw new Error(`box-ops: ${what} has length ${boxes.length}, expected a multiple of 4 (flat xyxy boxes)`);
+    throw new Error(
+      `box-ops: ${what} has length ${boxes.length}, expected a multiple of 4 (flat xyxy boxes)`,
+    );
   }
   return boxes.length / 4;
 }
@@ -45,7 +47,10 @@ export function boxIou(a: Float32Array, b: Float32Array): Float32Array {
   const area2 = boxArea(b);
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
-    const ax1 = a[4 * i], ay1 = a[4 * i + 1], ax2 = a[4 * i + 2], ay2 = a[4 * i + 3];
+    const ax1 = a[4 * i],
+      ay1 = a[4 * i + 1],
+      ax2 = a[4 * i + 2],
+      ay2 = a[4 * i + 3];
     const ar = area1[i];
     const row = i * n;
     for (let j = 0; j < n; j++) {

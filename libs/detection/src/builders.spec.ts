@@ -3,15 +3,25 @@ import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
 import {
-  buildDetector, FASTER_RCNN_ARCHS, fasterrcnnResnet18Fpn, fasterrcnnResnet50C4, fasterrcnnResnet50Fpn,
-  fasterrcnnShapesDemo, inferNumClasses, parseDetectorConfig,
+  buildDetector,
+  FASTER_RCNN_ARCHS,
+  fasterrcnnResnet18Fpn,
+  fasterrcnnResnet50C4,
+  fasterrcnnResnet50Fpn,
+  fasterrcnnShapesDemo,
+  inferNumClasses,
+  parseDetectorConfig,
 } from './builders';
 import { ConfigError } from './faster-rcnn.config';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/detection');
 const CONFIGS = join(__dirname, '../../../configs');
 const keyList = (name: string) =>
-  (JSON.parse(readFileSync(join(FIXTURES, `${name}.keys.json`), 'utf8')) as { keys: { key: string; shape: number[] }[] }).keys;
+  (
+    JSON.parse(readFileSync(join(FIXTURES, `${name}.keys.json`), 'utf8')) as {
+      keys: { key: string; shape: number[] }[];
+    }
+  ).keys;
 
 const keysAndShapes = (m: { stateDict(): Map<string, { shape: number[] }> }) =>
   [...m.stateDict()].map(([key, v]) => ({ key, shape: v.shape }));
@@ -27,7 +37,10 @@ describe('Faster R-CNN builders', () => {
     expect(keysAndShapes(model)).toEqual(keyList('fasterrcnn_resnet50_fpn'));
     model.dispose();
     // BatchNorm2d body: what fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None) builds
-    const bn = fasterrcnnResnet50Fpn({ backboneNorm: 'batch', trainableLayers: 5 }, { skipBackboneInit: true });
+    const bn = fasterrcnnResnet50Fpn(
+      { backboneNorm: 'batch', trainableLayers: 5 },
+      { skipBackboneInit: true },
+    );
     expect(keysAndShapes(bn)).toEqual(keyList('fasterrcnn_resnet50_fpn.batchnorm'));
     bn.dispose();
   });
@@ -50,7 +63,9 @@ describe('Faster R-CNN builders', () => {
     const keys = [...sd.keys()];
     expect(keys.some((k) => k.startsWith('backbone.body.layer4'))).toBe(false);
     expect(keys.filter((k) => k.startsWith('backbone.body.layer3.')).length).toBeGreaterThan(0);
-    expect(keys.filter((k) => k.startsWith('roi_heads.box_head.layer4.') && k.endsWith('conv1.weight'))).toHaveLength(3);
+    expect(
+      keys.filter((k) => k.startsWith('roi_heads.box_head.layer4.') && k.endsWith('conv1.weight')),
+    ).toHaveLength(3);
     expect(sd.get('roi_heads.box_head.layer4.0.conv1.weight')!.shape).toEqual([128, 256, 1, 1]);
     expect(sd.get('rpn.head.cls_logits.weight')!.shape).toEqual([15, 256, 1, 1]);
     expect(sd.get('roi_heads.box_predictor.cls_score.weight')!.shape).toEqual([21, 512]);
@@ -61,7 +76,13 @@ describe('Faster R-CNN builders', () => {
   it('the C4 and demo detectors run predict and computeLosses end to end without leaking tensors', () => {
     const img = tf.randomUniform([64, 80, 3], 0, 1, 'float32', 1) as tf.Tensor3D;
     const target = { boxes: Float32Array.of(10, 12, 40, 50), labels: Int32Array.of(1) };
-    const c4 = fasterrcnnResnet50C4({ numClasses: 3, minSize: 64, maxSize: 96, backboneWidth: 8, backboneLayers: [1, 1, 1, 1] });
+    const c4 = fasterrcnnResnet50C4({
+      numClasses: 3,
+      minSize: 64,
+      maxSize: 96,
+      backboneWidth: 8,
+      backboneLayers: [1, 1, 1, 1],
+    });
     const demo = fasterrcnnShapesDemo();
     for (const model of [c4, demo]) {
       model.eval();
@@ -89,30 +110,46 @@ describe('Faster R-CNN builders', () => {
     expect(() => buildDetector('fasterrcnn_vgg16')).toThrow(
       `unknown arch "fasterrcnn_vgg16"; valid: ${FASTER_RCNN_ARCHS.join(', ')}`,
     );
-    expect(() => buildDetector('fasterrcnn_resnet18_fpn', { rpnAnchorSizes: [[32]], rpnAspectRatios: [[1]] })).toThrow(
-      /rpnAnchorSizes has 1 levels but the fpn backbone gives 5 feature maps/,
-    );
+    expect(() =>
+      buildDetector('fasterrcnn_resnet18_fpn', { rpnAnchorSizes: [[32]], rpnAspectRatios: [[1]] }),
+    ).toThrow(/rpnAnchorSizes has 1 levels but the fpn backbone gives 5 feature maps/);
   });
 
   it('infers the number of classes from the predictor, naming the key when it is missing', () => {
-    const sd = new Map([['roi_heads.box_predictor.cls_score.weight', { dtype: 'float32' as const, shape: [91, 1024], data: new Float32Array(0) }]]);
+    const sd = new Map([
+      [
+        'roi_heads.box_predictor.cls_score.weight',
+        { dtype: 'float32' as const, shape: [91, 1024], data: new Float32Array(0) },
+      ],
+    ]);
     expect(inferNumClasses(sd)).toBe(91);
-    expect(() => inferNumClasses(new Map(), 'x.pth')).toThrow(/x.pth: no roi_heads.box_predictor.cls_score.weight/);
+    expect(() => inferNumClasses(new Map(), 'x.pth')).toThrow(
+      /x.pth: no roi_heads.box_predictor.cls_score.weight/,
+    );
   });
 
   it('every configs/*.json parses, and COCO configs carry the 91 torchvision category names', () => {
     for (const file of readdirSync(CONFIGS).filter((f) => f.endsWith('.json'))) {
-      const parsed = parseDetectorConfig(JSON.parse(readFileSync(join(CONFIGS, file), 'utf8')), `configs/${file}`);
+      const parsed = parseDetectorConfig(
+        JSON.parse(readFileSync(join(CONFIGS, file), 'utf8')),
+        `configs/${file}`,
+      );
       expect(parsed.classes).toHaveLength(parsed.config.numClasses);
       expect(parsed.classes![0]).toBe('__background__');
     }
-    const coco = parseDetectorConfig(JSON.parse(readFileSync(join(CONFIGS, 'fasterrcnn_resnet50_fpn.json'), 'utf8')), 'r50');
+    const coco = parseDetectorConfig(
+      JSON.parse(readFileSync(join(CONFIGS, 'fasterrcnn_resnet50_fpn.json'), 'utf8')),
+      'r50',
+    );
     expect(coco.classes!.slice(0, 4)).toEqual(['__background__', 'person', 'bicycle', 'car']);
     expect(coco.classes![12]).toBe('N/A');
     expect(coco.classes![90]).toBe('toothbrush');
-    expect(() => parseDetectorConfig({ arch: 'fasterrcnn_resnet50_fpn', model: { numClasses: 3 }, classes: ['a'] }, 'c.json')).toThrow(
-      'c.json: classes has 1 names but model.numClasses is 3 (background included)',
-    );
+    expect(() =>
+      parseDetectorConfig(
+        { arch: 'fasterrcnn_resnet50_fpn', model: { numClasses: 3 }, classes: ['a'] },
+        'c.json',
+      ),
+    ).toThrow('c.json: classes has 1 names but model.numClasses is 3 (background included)');
     expect(() => parseDetectorConfig({ arch: 'x' }, 'c.json')).toThrow(ConfigError);
   });
 });

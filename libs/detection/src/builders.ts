@@ -92,7 +92,10 @@ export interface FasterRcnnPartOverrides {
  * predictor and transform — the only place concrete parts are chosen. Weights are random (seeded by
  * `cfg.seed`): torchvision's init schemes per part.
  */
-export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: FasterRcnnPartOverrides = {}): GeneralizedRCNN {
+export function buildFasterRcnn(
+  config: Readonly<FasterRcnnConfig>,
+  parts: FasterRcnnPartOverrides = {},
+): GeneralizedRCNN {
   const cfg = config;
   // FPN: '0'–'3' + 'pool'; C4: '0'. Checked before anything big is allocated.
   const numLevels = cfg.head === 'fpn' ? 5 : 1;
@@ -102,14 +105,19 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
     );
   }
   if (cfg.boxRoiPoolAligned) {
-    throw new ConfigError('boxRoiPoolAligned: true is not supported yet (MultiScaleRoIAlign implements aligned=False)');
+    throw new ConfigError(
+      'boxRoiPoolAligned: true is not supported yet (MultiScaleRoIAlign implements aligned=False)',
+    );
   }
   const rng = new Rng(cfg.seed);
   const block = cfg.backboneDepth < 50 ? 'basic' : 'bottleneck';
   const layers = (cfg.backboneLayers ?? RESNET_LAYERS[cfg.backboneDepth]) as [number, number, number, number];
   const resnet = new ResNet(block, layers, {
     includeTop: false,
-    norm: cfg.backboneNorm === 'frozen' ? (c: number) => new FrozenBatchNorm2d(c, { eps: cfg.frozenBnEps }) : 'batch',
+    norm:
+      cfg.backboneNorm === 'frozen'
+        ? (c: number) => new FrozenBatchNorm2d(c, { eps: cfg.frozenBnEps })
+        : 'batch',
     baseChannels: cfg.backboneWidth,
     trainableLayers: cfg.trainableLayers,
     rng: rng.fork(1),
@@ -128,7 +136,10 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
   const shapes = backbone.outputShapes();
   const levels = [...shapes.keys()];
   for (const name of cfg.boxRoiPoolFeatmapNames) {
-    if (!shapes.has(name)) throw new ConfigError(`boxRoiPoolFeatmapNames: "${name}" is not a backbone output (${levels.join(', ')})`);
+    if (!shapes.has(name))
+      throw new ConfigError(
+        `boxRoiPoolFeatmapNames: "${name}" is not a backbone output (${levels.join(', ')})`,
+      );
   }
   const anchorGenerator = new AnchorGenerator(cfg.rpnAnchorSizes, cfg.rpnAspectRatios);
   const channels = shapes.get(levels[0])!.channels;
@@ -137,7 +148,9 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
     head: new RPNHead(channels, anchorGenerator.numAnchorsPerLocation()[0], rng.fork(4)),
     fgIouThresh: cfg.rpnFgIouThresh,
     bgIouThresh: cfg.rpnBgIouThresh,
-    sampler: parts.rpnSampler ?? new BalancedPositiveNegativeSampler(cfg.rpnBatchSizePerImage, cfg.rpnPositiveFraction, rng.fork(5)),
+    sampler:
+      parts.rpnSampler ??
+      new BalancedPositiveNegativeSampler(cfg.rpnBatchSizePerImage, cfg.rpnPositiveFraction, rng.fork(5)),
     preNmsTopN: { training: cfg.rpnPreNmsTopNTrain, testing: cfg.rpnPreNmsTopNTest },
     postNmsTopN: { training: cfg.rpnPostNmsTopNTrain, testing: cfg.rpnPostNmsTopNTest },
     nmsThresh: cfg.rpnNmsThresh,
@@ -147,13 +160,18 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
   const roiHeads = new RoIHeads({
     boxRoiPool: new FeatureRoiPool(
       cfg.boxRoiPoolFeatmapNames,
-      new MultiScaleRoIAlign({ outputSize: cfg.boxRoiPoolOutputSize, samplingRatio: cfg.boxRoiPoolSamplingRatio }),
+      new MultiScaleRoIAlign({
+        outputSize: cfg.boxRoiPoolOutputSize,
+        samplingRatio: cfg.boxRoiPoolSamplingRatio,
+      }),
     ),
     boxHead,
     boxPredictor: new FastRCNNPredictor(boxHead.outChannels, cfg.numClasses, rng.fork(6)),
     fgIouThresh: cfg.boxFgIouThresh,
     bgIouThresh: cfg.boxBgIouThresh,
-    sampler: parts.boxSampler ?? new BalancedPositiveNegativeSampler(cfg.boxBatchSizePerImage, cfg.boxPositiveFraction, rng.fork(7)),
+    sampler:
+      parts.boxSampler ??
+      new BalancedPositiveNegativeSampler(cfg.boxBatchSizePerImage, cfg.boxPositiveFraction, rng.fork(7)),
     bboxRegWeights: cfg.bboxRegWeights,
     scoreThresh: cfg.boxScoreThresh,
     nmsThresh: cfg.boxNmsThresh,
@@ -171,39 +189,65 @@ export function buildFasterRcnn(config: Readonly<FasterRcnnConfig>, parts: Faste
 }
 
 /** torchvision `fasterrcnn_resnet50_fpn` (weights=None): ResNet-50 + FPN, FrozenBN, 3 trainable stages. */
-export function fasterrcnnResnet50Fpn(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+export function fasterrcnnResnet50Fpn(
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
   return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_fpn, ...overrides }), parts);
 }
 
 /** `FasterRCNN(resnet_fpn_backbone('resnet18'))`: ResNet-18 + FPN (same keys as torchvision's). */
-export function fasterrcnnResnet18Fpn(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+export function fasterrcnnResnet18Fpn(
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
   return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet18_fpn, ...overrides }), parts);
 }
 
 /** The paper's ResNet-50-C4 Faster R-CNN (Detectron2 R50-C4 settings; layer4 is the box head). */
-export function fasterrcnnResnet50C4(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+export function fasterrcnnResnet50C4(
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
   return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_c4, ...overrides }), parts);
 }
 
 /** ResNet-101-C4, as {@link fasterrcnnResnet50C4}. */
-export function fasterrcnnResnet101C4(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+export function fasterrcnnResnet101C4(
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
   return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet101_c4, ...overrides }), parts);
 }
 
 /** The shapes demo's small FPN detector (see SHAPES_DEMO_VARIANT). */
-export function fasterrcnnShapesDemo(overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+export function fasterrcnnShapesDemo(
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
   return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_shapes_demo, ...overrides }), parts);
 }
 
 /** Resolves an architecture name + overrides into a validated config (throws listing valid names). */
-export function resolveArchConfig(arch: string, overrides: Partial<FasterRcnnConfig> = {}, source?: string): Readonly<FasterRcnnConfig> {
+export function resolveArchConfig(
+  arch: string,
+  overrides: Partial<FasterRcnnConfig> = {},
+  source?: string,
+): Readonly<FasterRcnnConfig> {
   const variant = (ARCH_VARIANTS as Record<string, Partial<FasterRcnnConfig>>)[arch];
-  if (!variant) throw new ConfigError(`${source ? `${source}: ` : ''}unknown arch "${arch}"; valid: ${FASTER_RCNN_ARCHS.join(', ')}`);
+  if (!variant)
+    throw new ConfigError(
+      `${source ? `${source}: ` : ''}unknown arch "${arch}"; valid: ${FASTER_RCNN_ARCHS.join(', ')}`,
+    );
   return resolveConfig({ ...variant, ...overrides }, source);
 }
 
 /** The one place an architecture name becomes a model. Throws listing the valid names. */
-export function buildDetector(arch: string, overrides: Partial<FasterRcnnConfig> = {}, parts?: FasterRcnnPartOverrides): GeneralizedRCNN {
+export function buildDetector(
+  arch: string,
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
   switch (arch) {
     case 'fasterrcnn_resnet50_fpn':
       return fasterrcnnResnet50Fpn(overrides, parts);
@@ -223,8 +267,14 @@ export function buildDetector(arch: string, overrides: Partial<FasterRcnnConfig>
 /** Number of classes (incl. background) of a checkpoint, from `roi_heads.box_predictor.cls_score.weight` [K, F]. */
 export function inferNumClasses(sd: StateDict, source = 'checkpoint'): number {
   const w = sd.get('roi_heads.box_predictor.cls_score.weight');
-  if (!w) throw new ConfigError(`${source}: no roi_heads.box_predictor.cls_score.weight, cannot infer the number of classes (pass --num-classes)`);
-  if (w.shape.length !== 2) throw new ConfigError(`${source}: roi_heads.box_predictor.cls_score.weight is [${w.shape}], expected [numClasses, features]`);
+  if (!w)
+    throw new ConfigError(
+      `${source}: no roi_heads.box_predictor.cls_score.weight, cannot infer the number of classes (pass --num-classes)`,
+    );
+  if (w.shape.length !== 2)
+    throw new ConfigError(
+      `${source}: roi_heads.box_predictor.cls_score.weight is [${w.shape}], expected [numClasses, features]`,
+    );
   return w.shape[0];
 }
 
@@ -241,9 +291,13 @@ export interface DetectorConfigFile {
  * top-level sections such as `train` belong to other libs and are ignored). Errors name `source` and the field.
  */
 export function parseDetectorConfig(json: unknown, source: string): DetectorConfigFile {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${source}: must be a JSON object`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new ConfigError(`${source}: must be a JSON object`);
   const o = json as { arch?: unknown; model?: unknown; classes?: unknown };
-  if (typeof o.arch !== 'string') throw new ConfigError(`${source}: arch must be one of ${FASTER_RCNN_ARCHS.join(', ')}, got ${JSON.stringify(o.arch)}`);
+  if (typeof o.arch !== 'string')
+    throw new ConfigError(
+      `${source}: arch must be one of ${FASTER_RCNN_ARCHS.join(', ')}, got ${JSON.stringify(o.arch)}`,
+    );
   if (o.model !== undefined && (typeof o.model !== 'object' || o.model === null || Array.isArray(o.model))) {
     throw new ConfigError(`${source}: model must be an object of FasterRcnnConfig fields`);
   }
@@ -254,7 +308,9 @@ export function parseDetectorConfig(json: unknown, source: string): DetectorConf
       throw new ConfigError(`${source}: classes must be a list of names`);
     }
     if (o.classes.length !== config.numClasses) {
-      throw new ConfigError(`${source}: classes has ${o.classes.length} names but model.numClasses is ${config.numClasses} (background included)`);
+      throw new ConfigError(
+        `${source}: classes has ${o.classes.length} names but model.numClasses is ${config.numClasses} (background included)`,
+      );
     }
     classes = [...(o.classes as string[])];
   }

@@ -39,7 +39,9 @@ class ResNetC4Body extends Module {
     super();
     this.registerModule('conv1', resnet.conv1);
     this.registerModule('bn1', resnet.bn1);
-    resnet.stages.slice(0, 3).forEach((blocks, s) => blocks.forEach((b, j) => this.registerModule(`layer${s + 1}.${j}`, b)));
+    resnet.stages
+      .slice(0, 3)
+      .forEach((blocks, s) => blocks.forEach((b, j) => this.registerModule(`layer${s + 1}.${j}`, b)));
   }
 
   override dispose(): void {

@@ -44,8 +44,12 @@ describe('FasterRcnnConfig', () => {
     expect(() => resolveConfig({ rpnNmsThresh: 1.5 }, 'configs/x.json')).toThrow(
       'configs/x.json: rpnNmsThresh must be a number in [0, 1], got 1.5',
     );
-    expect(() => resolveConfig({ numClasses: 1 })).toThrow(/numClasses must be an integer in \[2, ∞\], got 1/);
-    expect(() => resolveConfig({ rpnAspectRatios: [[1]] })).toThrow(/rpnAspectRatios.*one list per anchor level/);
+    expect(() => resolveConfig({ numClasses: 1 })).toThrow(
+      /numClasses must be an integer in \[2, ∞\], got 1/,
+    );
+    expect(() => resolveConfig({ rpnAspectRatios: [[1]] })).toThrow(
+      /rpnAspectRatios.*one list per anchor level/,
+    );
     expect(() => resolveConfig({ bogus: 1 } as never, 'c.json')).toThrow(/c.json: unknown field "bogus"/);
     expect(() => resolveConfig({ minSize: 1400 })).toThrow(/maxSize must be an integer in \[1400/);
     expect(() => resolveConfig({ rpnBgIouThresh: 0.8 })).toThrow(ConfigError);

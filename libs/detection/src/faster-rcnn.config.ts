@@ -165,7 +165,8 @@ export function resolveConfig(
   source = 'faster-rcnn config',
 ): Readonly<FasterRcnnConfig> {
   for (const k of Object.keys(overrides)) {
-    if (!KEYS.has(k)) throw new ConfigError(`${source}: unknown field "${k}"; valid fields: ${[...KEYS].join(', ')}`);
+    if (!KEYS.has(k))
+      throw new ConfigError(`${source}: unknown field "${k}"; valid fields: ${[...KEYS].join(', ')}`);
   }
   const cfg: FasterRcnnConfig = { ...FASTER_RCNN_DEFAULTS, ...stripUndefined(overrides) };
   const bad = (field: string, want: string, got: unknown): never => {
@@ -189,7 +190,11 @@ export function resolveConfig(
   };
   const numList = (field: keyof FasterRcnnConfig, len: number, positive: boolean) => {
     const v = cfg[field] as unknown;
-    if (!Array.isArray(v) || v.length !== len || v.some((x) => typeof x !== 'number' || (positive && !(x > 0)))) {
+    if (
+      !Array.isArray(v) ||
+      v.length !== len ||
+      v.some((x) => typeof x !== 'number' || (positive && !(x > 0)))
+    ) {
       bad(field, `a list of ${len} ${positive ? 'positive ' : ''}numbers`, v);
     }
   };
@@ -201,7 +206,8 @@ export function resolveConfig(
   numList('imageStd', 3, true);
   int('sizeDivisible', 1);
   if (cfg.head !== 'fpn' && cfg.head !== 'c4') bad('head', '"fpn" or "c4"', cfg.head);
-  if (![18, 34, 50, 101, 152].includes(cfg.backboneDepth)) bad('backboneDepth', 'one of 18, 34, 50, 101, 152', cfg.backboneDepth);
+  if (![18, 34, 50, 101, 152].includes(cfg.backboneDepth))
+    bad('backboneDepth', 'one of 18, 34, 50, 101, 152', cfg.backboneDepth);
   int('backboneWidth', 1);
   if (cfg.backboneLayers !== undefined) {
     const l = cfg.backboneLayers as unknown;
@@ -209,33 +215,55 @@ export function resolveConfig(
       bad('backboneLayers', 'a list of 4 positive integers (blocks per stage)', l);
     }
   }
-  if (cfg.backboneNorm !== 'frozen' && cfg.backboneNorm !== 'batch') bad('backboneNorm', '"frozen" or "batch"', cfg.backboneNorm);
-  if (!(typeof cfg.frozenBnEps === 'number' && cfg.frozenBnEps >= 0)) bad('frozenBnEps', 'a number ≥ 0', cfg.frozenBnEps);
+  if (cfg.backboneNorm !== 'frozen' && cfg.backboneNorm !== 'batch')
+    bad('backboneNorm', '"frozen" or "batch"', cfg.backboneNorm);
+  if (!(typeof cfg.frozenBnEps === 'number' && cfg.frozenBnEps >= 0))
+    bad('frozenBnEps', 'a number ≥ 0', cfg.frozenBnEps);
   int('trainableLayers', 0, 5);
   int('fpnOutChannels', 1);
 
   const sizes = cfg.rpnAnchorSizes as unknown;
   const ratios = cfg.rpnAspectRatios as unknown;
   const isPosLists = (x: unknown) =>
-    Array.isArray(x) && x.length > 0 && x.every((l) => Array.isArray(l) && l.length > 0 && l.every((v) => typeof v === 'number' && v > 0));
-  if (!isPosLists(sizes)) bad('rpnAnchorSizes', 'a non-empty list (one per level) of non-empty lists of positive sizes', sizes);
-  if (!isPosLists(ratios)) bad('rpnAspectRatios', 'a non-empty list (one per level) of non-empty lists of positive ratios', ratios);
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every((l) => Array.isArray(l) && l.length > 0 && l.every((v) => typeof v === 'number' && v > 0));
+  if (!isPosLists(sizes))
+    bad('rpnAnchorSizes', 'a non-empty list (one per level) of non-empty lists of positive sizes', sizes);
+  if (!isPosLists(ratios))
+    bad('rpnAspectRatios', 'a non-empty list (one per level) of non-empty lists of positive ratios', ratios);
   if (cfg.rpnAnchorSizes.length !== cfg.rpnAspectRatios.length) {
-    bad('rpnAspectRatios', `one list per anchor level (${cfg.rpnAnchorSizes.length}, like rpnAnchorSizes)`, ratios);
+    bad(
+      'rpnAspectRatios',
+      `one list per anchor level (${cfg.rpnAnchorSizes.length}, like rpnAnchorSizes)`,
+      ratios,
+    );
   }
   const perLevel = cfg.rpnAnchorSizes.map((s, i) => s.length * cfg.rpnAspectRatios[i].length);
   if (perLevel.some((n) => n !== perLevel[0])) {
-    bad('rpnAnchorSizes', 'lists giving the same number of anchors per location on every level (RPNHead is shared)', sizes);
+    bad(
+      'rpnAnchorSizes',
+      'lists giving the same number of anchors per location on every level (RPNHead is shared)',
+      sizes,
+    );
   }
-  for (const f of ['rpnPreNmsTopNTrain', 'rpnPreNmsTopNTest', 'rpnPostNmsTopNTrain', 'rpnPostNmsTopNTest'] as const) int(f, 1);
+  for (const f of [
+    'rpnPreNmsTopNTrain',
+    'rpnPreNmsTopNTest',
+    'rpnPostNmsTopNTrain',
+    'rpnPostNmsTopNTest',
+  ] as const)
+    int(f, 1);
   unit('rpnNmsThresh', 0);
   unit('rpnFgIouThresh', 0);
   unit('rpnBgIouThresh', 0);
-  if (cfg.rpnBgIouThresh > cfg.rpnFgIouThresh) bad('rpnBgIouThresh', `≤ rpnFgIouThresh (${cfg.rpnFgIouThresh})`, cfg.rpnBgIouThresh);
+  if (cfg.rpnBgIouThresh > cfg.rpnFgIouThresh)
+    bad('rpnBgIouThresh', `≤ rpnFgIouThresh (${cfg.rpnFgIouThresh})`, cfg.rpnBgIouThresh);
   int('rpnBatchSizePerImage', 1);
   unit('rpnPositiveFraction', 0);
   unit('rpnScoreThresh', 0);
-  if (typeof cfg.rpnMinSize !== 'number' || !(cfg.rpnMinSize >= 0)) bad('rpnMinSize', 'a number ≥ 0', cfg.rpnMinSize);
+  if (typeof cfg.rpnMinSize !== 'number' || !(cfg.rpnMinSize >= 0))
+    bad('rpnMinSize', 'a number ≥ 0', cfg.rpnMinSize);
 
   const names = cfg.boxRoiPoolFeatmapNames as unknown;
   if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== 'string')) {
@@ -243,7 +271,8 @@ export function resolveConfig(
   }
   int('boxRoiPoolOutputSize', 1);
   int('boxRoiPoolSamplingRatio', 0);
-  if (typeof cfg.boxRoiPoolAligned !== 'boolean') bad('boxRoiPoolAligned', 'true or false', cfg.boxRoiPoolAligned);
+  if (typeof cfg.boxRoiPoolAligned !== 'boolean')
+    bad('boxRoiPoolAligned', 'true or false', cfg.boxRoiPoolAligned);
   int('representationSize', 1);
 
   unit('boxScoreThresh', 0);
@@ -251,11 +280,13 @@ export function resolveConfig(
   int('boxDetectionsPerImg', 1);
   unit('boxFgIouThresh', 0);
   unit('boxBgIouThresh', 0);
-  if (cfg.boxBgIouThresh > cfg.boxFgIouThresh) bad('boxBgIouThresh', `≤ boxFgIouThresh (${cfg.boxFgIouThresh})`, cfg.boxBgIouThresh);
+  if (cfg.boxBgIouThresh > cfg.boxFgIouThresh)
+    bad('boxBgIouThresh', `≤ boxFgIouThresh (${cfg.boxFgIouThresh})`, cfg.boxBgIouThresh);
   int('boxBatchSizePerImage', 1);
   unit('boxPositiveFraction', 0);
   numList('bboxRegWeights', 4, true);
-  if (typeof cfg.boxMinSize !== 'number' || !(cfg.boxMinSize >= 0)) bad('boxMinSize', 'a number ≥ 0', cfg.boxMinSize);
+  if (typeof cfg.boxMinSize !== 'number' || !(cfg.boxMinSize >= 0))
+    bad('boxMinSize', 'a number ≥ 0', cfg.boxMinSize);
   posNum('maxSize');
   int('seed', 0);
   return freezeDeep(structuredClone(cfg));

@@ -9,7 +9,11 @@ const keys = JSON.parse(
   readFileSync(join(__dirname, '../../../test/fixtures/detection/fasterrcnn_resnet50_fpn.keys.json'), 'utf8'),
 ) as { keys: { key: string; shape: number[] }[] };
 
-const f32 = (shape: number[], data: number[]) => ({ dtype: 'float32' as const, shape, data: Float32Array.from(data) });
+const f32 = (shape: number[], data: number[]) => ({
+  dtype: 'float32' as const,
+  shape,
+  data: Float32Array.from(data),
+});
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -42,7 +46,12 @@ describe('FeaturePyramidNetwork', () => {
     const c2 = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
     const c3 = tf.tensor4d([10, 20, 30, 40], [1, 2, 2, 1]);
     const before = tf.memory().numTensors;
-    const out = fpn.forward(new Map([['0', c2], ['1', c3]]));
+    const out = fpn.forward(
+      new Map([
+        ['0', c2],
+        ['1', c3],
+      ]),
+    );
     expect([...out.keys()]).toEqual(['0', '1', 'pool']);
     // level 1: 2·c3 + 1
     expect(Array.from(out.get('1')!.dataSync())).toEqual([21, 41, 61, 81]);
@@ -71,7 +80,10 @@ describe('nearest upsampling and stride-2 subsampling', () => {
   });
 
   it('keeps every second row and column, odd sizes included', () => {
-    const x = tf.tensor4d(Array.from({ length: 15 }, (_, i) => i), [1, 3, 5, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 15 }, (_, i) => i),
+      [1, 3, 5, 1],
+    );
     const y = subsample2(x);
     expect(y.shape).toEqual([1, 2, 3, 1]);
     expect(Array.from(y.dataSync())).toEqual([0, 2, 4, 10, 12, 14]);
@@ -79,13 +91,20 @@ describe('nearest upsampling and stride-2 subsampling', () => {
   });
 
   it('routes the gradient to the kept positions only (2 images, 2 channels, odd sizes)', () => {
-    const x = tf.tensor4d(Array.from({ length: 2 * 3 * 5 * 2 }, (_, i) => i), [2, 3, 5, 2]);
-    const w = tf.tensor4d(Array.from({ length: 2 * 2 * 3 * 2 }, (_, i) => i + 1), [2, 2, 3, 2]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 3 * 5 * 2 }, (_, i) => i),
+      [2, 3, 5, 2],
+    );
+    const w = tf.tensor4d(
+      Array.from({ length: 2 * 2 * 3 * 2 }, (_, i) => i + 1),
+      [2, 2, 3, 2],
+    );
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(subsample2(t as tf.Tensor4D), w)))(x);
     const want = new Float32Array(x.size);
     let k = 1;
     for (let b = 0; b < 2; b++)
-      for (let i = 0; i < 3; i += 2) for (let j = 0; j < 5; j += 2) for (let c = 0; c < 2; c++) want[((b * 3 + i) * 5 + j) * 2 + c] = k++;
+      for (let i = 0; i < 3; i += 2)
+        for (let j = 0; j < 5; j += 2) for (let c = 0; c < 2; c++) want[((b * 3 + i) * 5 + j) * 2 + c] = k++;
     expect(Array.from(g.dataSync())).toEqual(Array.from(want));
     tf.dispose([x, w, g]);
   });

@@ -35,7 +35,9 @@ export class FeaturePyramidNetwork extends Module {
   ) {
     super();
     if (inChannelsList.length === 0 || inChannelsList.some((c) => !(c > 0))) {
-      throw new Error(`FeaturePyramidNetwork: inChannelsList must be positive channel counts, got [${inChannelsList}]`);
+      throw new Error(
+        `FeaturePyramidNetwork: inChannelsList must be positive channel counts, got [${inChannelsList}]`,
+      );
     }
     const rng = opts.rng ?? new Rng(0);
     this.lastLevelMaxPool = opts.lastLevelMaxPool ?? true;
@@ -60,7 +62,9 @@ export class FeaturePyramidNetwork extends Module {
     const names = [...features.keys()];
     const xs = [...features.values()];
     if (xs.length !== this.innerBlocks.length) {
-      throw new Error(`FeaturePyramidNetwork: got ${xs.length} feature maps, built for ${this.innerBlocks.length}`);
+      throw new Error(
+        `FeaturePyramidNetwork: got ${xs.length} feature maps, built for ${this.innerBlocks.length}`,
+      );
     }
     const outs = tf.tidy(() => {
       const n = xs.length;
@@ -87,7 +91,13 @@ function fpnConv(inC: number, outC: number, k: number, rng: Rng): Conv2d {
   const fanIn = inC * k * k;
   const bound = Math.sqrt(3 / fanIn);
   const w = tf.tidy(() =>
-    tf.transpose(tf.tensor4d(Float32Array.from({ length: outC * fanIn }, () => rng.range(-bound, bound)), [outC, inC, k, k]), [2, 3, 1, 0]),
+    tf.transpose(
+      tf.tensor4d(
+        Float32Array.from({ length: outC * fanIn }, () => rng.range(-bound, bound)),
+        [outC, inC, k, k],
+      ),
+      [2, 3, 1, 0],
+    ),
   );
   conv.weight.assign(w);
   w.dispose();
@@ -110,7 +120,12 @@ export function upsampleNearest(x: tf.Tensor4D, outH: number, outW: number): tf.
       const fy = outH / h;
       const fx = outW / w;
       // two rank-4 broadcasts (tfjs's tile gradient stops at rank 4): columns, then rows
-      const cols = tf.reshape(tf.broadcastTo(tf.reshape(x, [n * h, w, 1, c]), [n * h, w, fx, c]), [n, h, 1, outW * c]);
+      const cols = tf.reshape(tf.broadcastTo(tf.reshape(x, [n * h, w, 1, c]), [n * h, w, fx, c]), [
+        n,
+        h,
+        1,
+        outW * c,
+      ]);
       return tf.reshape(tf.broadcastTo(cols, [n, h, fy, outW * c]), [n, outH, outW, c]) as tf.Tensor4D;
     }
     const rows = tf.tensor1d(nearestIndex(h, outH), 'int32');
@@ -144,7 +159,15 @@ export function subsample2(x: tf.Tensor4D): tf.Tensor4D {
   const oh = Math.ceil(h / 2);
   const ow = Math.ceil(w / 2);
   return tf.tidy(() => {
-    const padded = oh * 2 === h && ow * 2 === w ? x : tf.pad(x, [[0, 0], [0, oh * 2 - h], [0, ow * 2 - w], [0, 0]]);
+    const padded =
+      oh * 2 === h && ow * 2 === w
+        ? x
+        : tf.pad(x, [
+            [0, 0],
+            [0, oh * 2 - h],
+            [0, ow * 2 - w],
+            [0, 0],
+          ]);
     const r = tf.reshape(padded, [n * oh, 2, ow, 2 * c]);
     const s = tf.slice(r, [0, 0, 0, 0], [n * oh, 1, ow, c]);
     return tf.reshape(s, [n, oh, ow, c]) as tf.Tensor4D;

@@ -40,11 +40,13 @@ class ReplaySampler implements FgBgSampler {
     const neg = labels.map((l) => new Uint8Array(l.length));
     this.picks.forEach((p, i) => {
       for (const j of p.pos) {
-        if (!(labels[i][j] >= 1)) throw new Error(`torchvision sampled ${j} as positive, our label is ${labels[i][j]}`);
+        if (!(labels[i][j] >= 1))
+          throw new Error(`torchvision sampled ${j} as positive, our label is ${labels[i][j]}`);
         pos[i][j] = 1;
       }
       for (const j of p.neg) {
-        if (labels[i][j] !== 0) throw new Error(`torchvision sampled ${j} as negative, our label is ${labels[i][j]}`);
+        if (labels[i][j] !== 0)
+          throw new Error(`torchvision sampled ${j} as negative, our label is ${labels[i][j]}`);
         neg[i][j] = 1;
       }
     });
@@ -77,12 +79,17 @@ function tinyModel(samplers?: { rpn: FgBgSampler; roi: FgBgSampler }): Generaliz
 function images(): tf.Tensor3D[] {
   return [0, 1].map((i) => {
     const t = get(`image.${i}`);
-    return tf.tidy(() => tf.div(tf.tensor3d(Float32Array.from(t.data as Uint8Array), t.shape as [number, number, number]), 255));
+    return tf.tidy(() =>
+      tf.div(tf.tensor3d(Float32Array.from(t.data as Uint8Array), t.shape as [number, number, number]), 255),
+    );
   });
 }
 
 function targets(): TargetBoxes[] {
-  return [0, 1].map((i) => ({ boxes: floats(`target.${i}.boxes`), labels: Int32Array.from(ints(`target.${i}.labels`)) }));
+  return [0, 1].map((i) => ({
+    boxes: floats(`target.${i}.boxes`),
+    labels: Int32Array.from(ints(`target.${i}.labels`)),
+  }));
 }
 
 /**
@@ -138,9 +145,16 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     const model = tinyModel().eval();
     const imgs = images();
     const batch = model.transform.forward(imgs);
-    expect([...batch.tensors.shape]).toEqual([ints('eval.batch_shape')[0], ...ints('eval.batch_shape').slice(2), 3]);
+    expect([...batch.tensors.shape]).toEqual([
+      ints('eval.batch_shape')[0],
+      ...ints('eval.batch_shape').slice(2),
+      3,
+    ]);
     expect(batch.imageSizes.flat()).toEqual(ints('eval.image_sizes'));
-    const shapes = { batchSize: [batch.tensors.shape[1], batch.tensors.shape[2]] as const, imageSizes: batch.imageSizes };
+    const shapes = {
+      batchSize: [batch.tensors.shape[1], batch.tensors.shape[2]] as const,
+      imageSizes: batch.imageSizes,
+    };
     const features = model.backbone.forward(batch.tensors);
 
     const head = model.rpn.headOutputs(shapes, features);
@@ -156,7 +170,11 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
 
     // box head on torchvision's own proposals (so the RoI order is theirs)
     const torchProposals = [0, 1].map((i) => floats(`eval.proposals.${i}`));
-    const { classLogits, boxRegression } = model.roiHeads.boxOutputs(features, torchProposals, batch.imageSizes);
+    const { classLogits, boxRegression } = model.roiHeads.boxOutputs(
+      features,
+      torchProposals,
+      batch.imageSizes,
+    );
     expect(maxAbs(classLogits.dataSync(), floats('eval.class_logits'))).toBeLessThan(1e-4);
     expect(maxAbs(boxRegression.dataSync(), floats('eval.box_regression'))).toBeLessThan(1e-4);
     tf.dispose([classLogits, boxRegression, batch.tensors, ...features.values()]);
@@ -199,8 +217,14 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     // ours are the same boxes (checked below) but near-equal scores may order them differently, and the replayed
     // RoI sample is a list of indices into torchvision's order.
     const { value, grads } = tf.variableGrads(() => {
-      const batch = model.transform.forward(imgs, tgts.map((t) => t.boxes));
-      const shapes = { batchSize: [batch.tensors.shape[1], batch.tensors.shape[2]] as const, imageSizes: batch.imageSizes };
+      const batch = model.transform.forward(
+        imgs,
+        tgts.map((t) => t.boxes),
+      );
+      const shapes = {
+        batchSize: [batch.tensors.shape[1], batch.tensors.shape[2]] as const,
+        imageSizes: batch.imageSizes,
+      };
       const features = model.backbone.forward(batch.tensors);
       const { proposals, losses: rpnLosses } = model.rpn.forwardWithLosses(shapes, features, batch.targets!);
       for (const i of [0, 1]) {
@@ -222,14 +246,22 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     expect(rpn.calls).toBe(1);
     expect(roi.calls).toBe(1);
     const want = floats('train.losses');
-    const rel = names.map((n, k) => ({ n, ok: Math.abs(lossValues[k] - want[k]) / Math.abs(want[k]) < 1e-4 }));
+    const rel = names.map((n, k) => ({
+      n,
+      ok: Math.abs(lossValues[k] - want[k]) / Math.abs(want[k]) < 1e-4,
+    }));
     expect({ rel, lossValues }).toEqual({ rel: names.map((n) => ({ n, ok: true })), lossValues });
 
     for (const name of meta.gradNames as string[]) {
       const v = vars.get(name)!;
       const g = grads[v.name];
       // conv weights are HWIO and linear weights [in, out] inside resdet; torch's layouts in the fixture
-      const torchLayout = g.rank === 4 ? CONV_WEIGHT_LAYOUT.toTorch(g) : g.rank === 2 ? LINEAR_WEIGHT_LAYOUT.toTorch(g) : g.clone();
+      const torchLayout =
+        g.rank === 4
+          ? CONV_WEIGHT_LAYOUT.toTorch(g)
+          : g.rank === 2
+            ? LINEAR_WEIGHT_LAYOUT.toTorch(g)
+            : g.clone();
       const ours = torchLayout.dataSync();
       torchLayout.dispose();
       const ref = floats(`grad.${name}`);
@@ -250,13 +282,21 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     tf.dispose(Object.values(model.computeLosses(imgs, targets()))); // fills the folded-BN caches (no tape here)
     const before = tf.memory().numTensors;
     const losses = model.computeLosses(imgs, targets());
-    expect(Object.keys(losses).sort()).toEqual(['loss_box_reg', 'loss_classifier', 'loss_objectness', 'loss_rpn_box_reg']);
+    expect(Object.keys(losses).sort()).toEqual([
+      'loss_box_reg',
+      'loss_classifier',
+      'loss_objectness',
+      'loss_rpn_box_reg',
+    ]);
     for (const l of Object.values(losses)) expect(Number.isFinite(l.dataSync()[0])).toBe(true);
     tf.dispose(Object.values(losses));
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => model.computeLosses(imgs, [targets()[0], { boxes: Float32Array.of(5, 5, 5, 9), labels: Int32Array.of(1) }])).toThrow(
-      /target 1: box 0 \[5, 5, 5, 9\] must have positive width and height/,
-    );
+    expect(() =>
+      model.computeLosses(imgs, [
+        targets()[0],
+        { boxes: Float32Array.of(5, 5, 5, 9), labels: Int32Array.of(1) },
+      ]),
+    ).toThrow(/target 1: box 0 \[5, 5, 5, 9\] must have positive width and height/);
     tf.dispose(imgs);
     model.dispose();
   });
@@ -269,7 +309,9 @@ function demoModel(): GeneralizedRCNN {
 }
 
 function demoBatch(): { imgs: tf.Tensor3D[]; tgts: TargetBoxes[] } {
-  const imgs = [0, 1].map((i) => tf.tidy(() => tf.randomUniform([128 - 16 * i, 128, 3], 0, 1, 'float32', 7 + i) as tf.Tensor3D));
+  const imgs = [0, 1].map((i) =>
+    tf.tidy(() => tf.randomUniform([128 - 16 * i, 128, 3], 0, 1, 'float32', 7 + i) as tf.Tensor3D),
+  );
   const tgts: TargetBoxes[] = [
     { boxes: Float32Array.of(10, 12, 50, 60, 70, 20, 110, 44), labels: Int32Array.of(1, 3) },
     { boxes: Float32Array.of(30, 30, 90, 80), labels: Int32Array.of(2) },
@@ -292,18 +334,21 @@ describe('GeneralizedRCNN async paths (what webgpu uses), checked on wasm agains
     model.dispose();
   });
 
-  it('the two-phase training step gives computeLosses\' losses, gradients and BatchNorm running stats (bit-exact)', async () => {
+  it("the two-phase training step gives computeLosses' losses, gradients and BatchNorm running stats (bit-exact)", async () => {
     const a = demoModel().train();
     const b = demoModel().train();
     const { imgs, tgts } = demoBatch();
     const sumOf = (l: DetectionLosses): tf.Scalar => tf.addN(Object.values(l)) as tf.Scalar;
     const namesA = a.trainableParameters();
     let oneLosses: Record<string, number> = {};
-    const one = tf.variableGrads(() => {
-      const losses = a.computeLosses(imgs, tgts);
-      oneLosses = Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v.dataSync()[0]]));
-      return sumOf(losses);
-    }, namesA.map(([, v]) => v));
+    const one = tf.variableGrads(
+      () => {
+        const losses = a.computeLosses(imgs, tgts);
+        oneLosses = Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v.dataSync()[0]]));
+        return sumOf(losses);
+      },
+      namesA.map(([, v]) => v),
+    );
 
     const before = tf.memory().numTensors;
     const plan = await b.prepareTrainingStep(imgs, tgts);
@@ -315,14 +360,22 @@ describe('GeneralizedRCNN async paths (what webgpu uses), checked on wasm agains
     fresh.dispose();
     let twoLosses: Record<string, number> = {};
     const namesB = b.trainableParameters();
-    const two = tf.variableGrads(() => {
-      const losses = b.computeLossesFromPlan(plan);
-      twoLosses = Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v.dataSync()[0]]));
-      return sumOf(losses);
-    }, namesB.map(([, v]) => v));
+    const two = tf.variableGrads(
+      () => {
+        const losses = b.computeLossesFromPlan(plan);
+        twoLosses = Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, v.dataSync()[0]]));
+        return sumOf(losses);
+      },
+      namesB.map(([, v]) => v),
+    );
     plan.images.dispose();
 
-    expect(Object.keys(twoLosses).sort()).toEqual(['loss_box_reg', 'loss_classifier', 'loss_objectness', 'loss_rpn_box_reg']);
+    expect(Object.keys(twoLosses).sort()).toEqual([
+      'loss_box_reg',
+      'loss_classifier',
+      'loss_objectness',
+      'loss_rpn_box_reg',
+    ]);
     expect(twoLosses).toEqual(oneLosses);
     expect(two.value.dataSync()[0]).toBe(one.value.dataSync()[0]);
     namesA.forEach(([name, va], i) => {
@@ -334,11 +387,18 @@ describe('GeneralizedRCNN async paths (what webgpu uses), checked on wasm agains
     expect(b.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())])).toEqual(
       a.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())]),
     );
-    expect(a.namedBuffers().find(([n]) => n.endsWith('num_batches_tracked'))![1].dataSync()[0]).toBe(1);
+    expect(
+      a
+        .namedBuffers()
+        .find(([n]) => n.endsWith('num_batches_tracked'))![1]
+        .dataSync()[0],
+    ).toBe(1);
     tf.dispose([two.value, ...Object.values(two.grads)]);
     expect(tf.memory().numTensors).toBe(before); // no leak from either phase
     tf.dispose([one.value, ...Object.values(one.grads)]);
-    await expect(b.prepareTrainingStep(imgs, [tgts[0]])).rejects.toThrow(/prepareTrainingStep: 1 targets for 2 images/);
+    await expect(b.prepareTrainingStep(imgs, [tgts[0]])).rejects.toThrow(
+      /prepareTrainingStep: 1 targets for 2 images/,
+    );
     tf.dispose(imgs);
     a.dispose();
     b.dispose();

@@ -86,7 +86,10 @@ export class GeneralizedRCNN extends Module {
       const dets = this.roiHeads.predict(features, proposals.boxes, batch.imageSizes);
       return dets.map((d, i) => ({
         ...d,
-        boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [images[i].shape[0], images[i].shape[1]]),
+        boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [
+          images[i].shape[0],
+          images[i].shape[1],
+        ]),
       }));
     } finally {
       batch.tensors.dispose();
@@ -109,7 +112,10 @@ export class GeneralizedRCNN extends Module {
       const dets = await this.roiHeads.predictAsync(features, proposals.boxes, batch.imageSizes);
       return dets.map((d, i) => ({
         ...d,
-        boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [images[i].shape[0], images[i].shape[1]]),
+        boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [
+          images[i].shape[0],
+          images[i].shape[1],
+        ]),
       }));
     } finally {
       batch.tensors.dispose();
@@ -142,7 +148,12 @@ export class GeneralizedRCNN extends Module {
         features,
         resizedTargets.map((t) => t.boxes),
       );
-      const roiLosses = this.roiHeads.computeLosses(features, proposals.boxes, batch.imageSizes, resizedTargets);
+      const roiLosses = this.roiHeads.computeLosses(
+        features,
+        proposals.boxes,
+        batch.imageSizes,
+        resizedTargets,
+      );
       return { ...rpnLosses, ...roiLosses };
     } finally {
       batch.tensors.dispose();
@@ -158,7 +169,10 @@ export class GeneralizedRCNN extends Module {
    * (trainable BatchNorm) are put back, so that phase 2 updates them once. Pass the plan to
    * {@link computeLossesFromPlan}; dispose `plan.images` afterwards.
    */
-  async prepareTrainingStep(images: readonly tf.Tensor3D[], targets: readonly TargetBoxes[]): Promise<TrainingStepPlan> {
+  async prepareTrainingStep(
+    images: readonly tf.Tensor3D[],
+    targets: readonly TargetBoxes[],
+  ): Promise<TrainingStepPlan> {
     if (targets.length !== images.length) {
       throw new Error(`prepareTrainingStep: ${targets.length} targets for ${images.length} images`);
     }
@@ -225,11 +239,15 @@ class SavedBuffers {
   /** Loads the saved values of the buffers that were replaced since (one device read for all of them). */
   async restoreChanged(): Promise<void> {
     const now = new Map(this.module.namedBuffers());
-    const changed = this.before.flatMap(([name, t], i) => (now.get(name) === t ? [] : [{ name, value: this.kept[i] }]));
+    const changed = this.before.flatMap(([name, t], i) =>
+      now.get(name) === t ? [] : [{ name, value: this.kept[i] }],
+    );
     if (changed.length === 0) return;
     for (const c of changed) {
       if (c.value.rank > 1) {
-        throw new Error(`prepareTrainingStep: buffer "${c.name}" of shape [${c.value.shape}] changed in the forward; only rank ≤ 1 buffers (BatchNorm statistics) can be put back`);
+        throw new Error(
+          `prepareTrainingStep: buffer "${c.name}" of shape [${c.value.shape}] changed in the forward; only rank ≤ 1 buffers (BatchNorm statistics) can be put back`,
+        );
       }
     }
     const flat = tf.tidy(() => tf.concat(changed.map((c) => tf.reshape(tf.cast(c.value, 'float32'), [-1]))));
@@ -238,7 +256,11 @@ class SavedBuffers {
     const sd: StateDict = new Map();
     let off = 0;
     for (const c of changed) {
-      sd.set(c.name, { dtype: 'float32', shape: [...c.value.shape], data: values.slice(off, off + c.value.size) });
+      sd.set(c.name, {
+        dtype: 'float32',
+        shape: [...c.value.shape],
+        data: values.slice(off, off + c.value.size),
+      });
       off += c.value.size;
     }
     this.module.loadStateDict(sd, { strict: false });
@@ -256,12 +278,16 @@ function batchShapes(batch: ImageBatch): BatchShapes {
 /** torchvision's target checks: boxes [G, 4] with positive width and height, labels in range. */
 function checkTarget(t: TargetBoxes, i: number, numClasses: number): void {
   if (t.boxes.length % 4 !== 0 || t.boxes.length / 4 !== t.labels.length) {
-    throw new Error(`target ${i}: boxes must be [G, 4] with one label per box, got ${t.boxes.length} values and ${t.labels.length} labels`);
+    throw new Error(
+      `target ${i}: boxes must be [G, 4] with one label per box, got ${t.boxes.length} values and ${t.labels.length} labels`,
+    );
   }
   for (let k = 0; k < t.labels.length; k++) {
     const [x1, y1, x2, y2] = t.boxes.subarray(4 * k, 4 * k + 4);
     if (!(x2 > x1 && y2 > y1)) {
-      throw new Error(`target ${i}: box ${k} [${x1}, ${y1}, ${x2}, ${y2}] must have positive width and height`);
+      throw new Error(
+        `target ${i}: box ${k} [${x1}, ${y1}, ${x2}, ${y2}] must have positive width and height`,
+      );
     }
     if (!(t.labels[k] >= 1 && t.labels[k] < numClasses)) {
       throw new Error(`target ${i}: label ${t.labels[k]} of box ${k} must be in 1..${numClasses - 1}`);

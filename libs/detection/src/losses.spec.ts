@@ -9,7 +9,11 @@ beforeAll(async () => {
 describe('masked detection losses (hand-worked)', () => {
   it('BCE with logits: only weighted elements count, stable for large |x|', () => {
     // x = 0, y = 1: log 2; x = 2, y = 0: 2 + log(1 + e^-2); x = 100, y = 1: ~0 (weight 1); last has weight 0.
-    const l = binaryCrossEntropyWithLogitsSum(tf.tensor1d([0, 2, 100, -7]), tf.tensor1d([1, 0, 1, 1]), tf.tensor1d([1, 1, 1, 0]));
+    const l = binaryCrossEntropyWithLogitsSum(
+      tf.tensor1d([0, 2, 100, -7]),
+      tf.tensor1d([1, 0, 1, 1]),
+      tf.tensor1d([1, 1, 1, 0]),
+    );
     expect(l.dataSync()[0]).toBeCloseTo(Math.log(2) + 2 + Math.log1p(Math.exp(-2)), 5);
   });
 

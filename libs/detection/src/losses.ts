@@ -11,7 +11,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * Σ weightᵢ · BCEWithLogits(xᵢ, yᵢ), computed stably as `max(x, 0) − x·y + log1p(exp(−|x|))` (torch's formula).
  * All inputs have the same shape.
  */
-export function binaryCrossEntropyWithLogitsSum(logits: tf.Tensor, labels: tf.Tensor, weight: tf.Tensor): tf.Scalar {
+export function binaryCrossEntropyWithLogitsSum(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  weight: tf.Tensor,
+): tf.Scalar {
   return tf.tidy(() => {
     const x = logits;
     const perElem = tf.add(tf.sub(tf.relu(x), tf.mul(x, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
@@ -23,7 +27,12 @@ export function binaryCrossEntropyWithLogitsSum(logits: tf.Tensor, labels: tf.Te
  * Σ weight · smoothL1(pred − target) with torch's `beta`: `0.5·d²/β` where `|d| < β`, else `|d| − 0.5·β`.
  * `weight` broadcasts against `pred` (e.g. [N, 1] for [N, 4] deltas).
  */
-export function smoothL1LossSum(pred: tf.Tensor, target: tf.Tensor, weight: tf.Tensor, beta: number): tf.Scalar {
+export function smoothL1LossSum(
+  pred: tf.Tensor,
+  target: tf.Tensor,
+  weight: tf.Tensor,
+  beta: number,
+): tf.Scalar {
   return tf.tidy(() => {
     const d = tf.abs(tf.sub(pred, target));
     const quad = tf.div(tf.mul(tf.square(d), 0.5), beta);

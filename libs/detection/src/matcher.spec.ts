@@ -13,11 +13,7 @@ interface MatcherFixture {
 
 describe('Matcher, hand-worked 3×4 IoU matrix', () => {
   // rows = gt, columns = predictions
-  const q = new Float32Array([
-    0.9, 0.2, 0.1, 0.0,
-    0.1, 0.5, 0.1, 0.2,
-    0.0, 0.1, 0.25, 0.25,
-  ]);
+  const q = new Float32Array([0.9, 0.2, 0.1, 0.0, 0.1, 0.5, 0.1, 0.2, 0.0, 0.1, 0.25, 0.25]);
 
   it('thresholds into match / BETWEEN (-2) / BELOW (-1)', () => {
     expect(BELOW_LOW_THRESHOLD).toBe(-1);

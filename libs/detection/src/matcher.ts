@@ -36,8 +36,10 @@ export class Matcher {
     if (quality.length !== m * n) {
       throw new Error(`Matcher: quality matrix has ${quality.length} entries, expected ${m} × ${n}`);
     }
-    if (m === 0) throw new Error('Matcher: no ground-truth boxes available for one of the images during training');
-    if (n === 0) throw new Error('Matcher: no proposal boxes available for one of the images during training');
+    if (m === 0)
+      throw new Error('Matcher: no ground-truth boxes available for one of the images during training');
+    if (n === 0)
+      throw new Error('Matcher: no proposal boxes available for one of the images during training');
     const matches = new Int32Array(n);
     const allMatches = new Int32Array(n);
     for (let j = 0; j < n; j++) {
@@ -51,14 +53,21 @@ export class Matcher {
         }
       }
       allMatches[j] = arg;
-      matches[j] = best < this.lowThreshold ? BELOW_LOW_THRESHOLD : best < this.highThreshold ? BETWEEN_THRESHOLDS : arg;
+      matches[j] =
+        best < this.lowThreshold ? BELOW_LOW_THRESHOLD : best < this.highThreshold ? BETWEEN_THRESHOLDS : arg;
     }
     if (this.allowLowQualityMatches) this.setLowQualityMatches(matches, allMatches, quality, m, n);
     return matches;
   }
 
   /** For each GT, every prediction with exactly that GT's highest quality gets its best GT back. */
-  private setLowQualityMatches(matches: Int32Array, allMatches: Int32Array, q: Float32Array, m: number, n: number): void {
+  private setLowQualityMatches(
+    matches: Int32Array,
+    allMatches: Int32Array,
+    q: Float32Array,
+    m: number,
+    n: number,
+  ): void {
     for (let i = 0; i < m; i++) {
       const row = i * n;
       let highest = -Infinity;

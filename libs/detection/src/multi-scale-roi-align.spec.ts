@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '@resdet/nn';
-import { inferScale, LevelMapper, MultiScaleRoIAlign, setupScales, toRoiFormat } from './multi-scale-roi-align';
+import {
+  inferScale,
+  LevelMapper,
+  MultiScaleRoIAlign,
+  setupScales,
+  toRoiFormat,
+} from './multi-scale-roi-align';
 import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
 import { roiAlign } from './roi-align';
 
@@ -27,19 +33,27 @@ describe('LevelMapper and scale inference, hand-worked', () => {
     const m = new LevelMapper(2, 5);
     // sqrt(area) = 224 → 4; 112 → 3; 448 → 5; 56 → 2; 20 → clamped to 2; 2000 → clamped to 5
     const b = (s: number) => [0, 0, s, s];
-    const levels = m.map([new Float32Array([...b(224), ...b(112), ...b(448), ...b(56), ...b(20), ...b(2000)])]);
+    const levels = m.map([
+      new Float32Array([...b(224), ...b(112), ...b(448), ...b(56), ...b(20), ...b(2000)]),
+    ]);
     expect(Array.from(levels)).toEqual([2, 1, 3, 0, 0, 3]);
   });
 
   it('infers power-of-two scales and kMin/kMax from feature vs image size', () => {
     expect(inferScale(200, 800)).toBe(0.25);
     expect(inferScale(13, 800)).toBe(1 / 64); // 0.01625 → log2 = -5.94 → -6
-    const { scales, mapper } = setupScales([200, 100, 50, 25], [[800, 1216], [760, 1000]]);
+    const { scales, mapper } = setupScales(
+      [200, 100, 50, 25],
+      [
+        [800, 1216],
+        [760, 1000],
+      ],
+    );
     expect(scales).toEqual([1 / 4, 1 / 8, 1 / 16, 1 / 32]);
     expect([mapper.kMin, mapper.kMax]).toEqual([2, 5]);
-    expect(Array.from(toRoiFormat([new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8])]))).toEqual([
-      0, 1, 2, 3, 4, 1, 5, 6, 7, 8,
-    ]);
+    expect(Array.from(toRoiFormat([new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8])]))).toEqual(
+      [0, 1, 2, 3, 4, 1, 5, 6, 7, 8],
+    );
   });
 
   it('with a single level pools like plain roiAlign at the inferred scale', () => {
@@ -67,12 +81,16 @@ describe(`MultiScaleRoIAlign vs torchvision 0.14 (test/fixtures/detection/ops/mu
 
   it('pooled output in the original RoI order, with no leaked tensors and a gradient for every level', () => {
     const before = tf.memory().numTensors;
-    const feats = fx.features.map((x) => tf.tensor4d(f32(x).data, x.shape as [number, number, number, number]));
+    const feats = fx.features.map((x) =>
+      tf.tensor4d(f32(x).data, x.shape as [number, number, number, number]),
+    );
     const pooler = new MultiScaleRoIAlign({ outputSize: 7, samplingRatio: 2 });
     const out = pooler.forward(feats, boxes, fx.imageSizes);
     expect(out.shape).toEqual(fx.output.shape);
     expect(maxAbsDiff(out.dataSync(), f32(fx.output).data)).toBeLessThanOrEqual(ROI_ALIGN_TOL);
-    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(pooler.forward(xs as tf.Tensor4D[], boxes, fx.imageSizes)))(feats);
+    const grads = tf.grads((...xs: tf.Tensor[]) =>
+      tf.sum(pooler.forward(xs as tf.Tensor4D[], boxes, fx.imageSizes)),
+    )(feats);
     // d(sum)/d(features) summed = number of pooled cells × channel count of in-bounds samples: just check that every
     // level that received RoIs got a non-zero gradient of the right shape
     grads.forEach((g, l) => {

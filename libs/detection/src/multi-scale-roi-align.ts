@@ -94,10 +94,16 @@ export class MultiScaleRoIAlign {
    * @param imageSizes per image `[h, w]` after resizing (before padding).
    * @returns `[sum R_i, ph, pw, C]`, differentiable w.r.t. the features.
    */
-  forward(features: tf.Tensor4D[], boxes: readonly Float32Array[], imageSizes: readonly (readonly [number, number])[]): tf.Tensor4D {
+  forward(
+    features: tf.Tensor4D[],
+    boxes: readonly Float32Array[],
+    imageSizes: readonly (readonly [number, number])[],
+  ): tf.Tensor4D {
     if (features.length === 0) throw new Error('MultiScaleRoIAlign: no feature maps given');
     if (boxes.length !== features[0].shape[0]) {
-      throw new Error(`MultiScaleRoIAlign: ${boxes.length} box lists for a batch of ${features[0].shape[0]} images`);
+      throw new Error(
+        `MultiScaleRoIAlign: ${boxes.length} box lists for a batch of ${features[0].shape[0]} images`,
+      );
     }
     const { scales, mapper } = setupScales(
       features.map((x) => x.shape[1]),
@@ -114,7 +120,12 @@ export class MultiScaleRoIAlign {
       const sub = new Float32Array(members.length * 5);
       members.forEach((r, i) => sub.set(rois.subarray(5 * r, 5 * r + 5), 5 * i));
       const [n, h, w] = x.shape;
-      return roiAlignPlan([n, h, w], sub, { outputSize: this.outputSize, spatialScale: scales[l], samplingRatio: this.samplingRatio }, members);
+      return roiAlignPlan(
+        [n, h, w],
+        sub,
+        { outputSize: this.outputSize, spatialScale: scales[l], samplingRatio: this.samplingRatio },
+        members,
+      );
     });
     const [ph, pw] = this.outputSize;
     const plan: GatherPlan = { numRows: numRois * ph * pw, levels: plans };

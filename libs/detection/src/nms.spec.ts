@@ -62,6 +62,8 @@ describe('nms vs torchvision 0.14 (test/fixtures/detection/ops/nms.json), exact 
     const bigScores = f32(fx.bigScores).data;
     expect(Array.from(batchedNms(big, bigScores, fx.bigIdxs, 0.5))).toEqual(fx.bigBatchedKeep05);
     // the two strategies agree here: offsets are exact for these coordinates
-    expect(Array.from(batchedNmsPerClass(boxes, scores, fx.idxs, 0.5)).sort()).toEqual([...fx.batchedKeep05].sort());
+    expect(Array.from(batchedNmsPerClass(boxes, scores, fx.idxs, 0.5)).sort()).toEqual(
+      [...fx.batchedKeep05].sort(),
+    );
   });
 });

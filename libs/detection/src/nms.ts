@@ -17,7 +17,9 @@ const f = Math.fround;
 
 /** Indices `0..n-1` sorted by `scores` descending, stable. */
 export function argsortDescending(scores: ArrayLike<number>, idx?: ArrayLike<number>): Int32Array {
-  const order = idx ? Int32Array.from(idx as ArrayLike<number>) : Int32Array.from({ length: scores.length }, (_, i) => i);
+  const order = idx
+    ? Int32Array.from(idx as ArrayLike<number>)
+    : Int32Array.from({ length: scores.length }, (_, i) => i);
   // Array.prototype.sort is stable (ES2019); typed-array sort is too, but sort a plain array to be explicit.
   const a = Array.from(order);
   a.sort((i, j) => scores[j] - scores[i] || i - j);
@@ -47,7 +49,10 @@ export function nms(boxes: Float32Array, scores: ArrayLike<number>, iouThreshold
     const i = order[oi];
     if (suppressed[i]) continue;
     keep.push(i);
-    const ix1 = boxes[4 * i], iy1 = boxes[4 * i + 1], ix2 = boxes[4 * i + 2], iy2 = boxes[4 * i + 3];
+    const ix1 = boxes[4 * i],
+      iy1 = boxes[4 * i + 1],
+      ix2 = boxes[4 * i + 2],
+      iy2 = boxes[4 * i + 3];
     const iarea = areas[i];
     for (let oj = oi + 1; oj < n; oj++) {
       const j = order[oj];
@@ -74,7 +79,9 @@ export function batchedNms(
 ): Int32Array {
   const n = numBoxes(boxes);
   if (scores.length !== n || idxs.length !== n) {
-    throw new Error(`batchedNms: boxes (${n}), scores (${scores.length}) and idxs (${idxs.length}) must have equal counts`);
+    throw new Error(
+      `batchedNms: boxes (${n}), scores (${scores.length}) and idxs (${idxs.length}) must have equal counts`,
+    );
   }
   if (n === 0) return new Int32Array(0);
   return boxes.length > 4000

@@ -26,16 +26,24 @@ describe('postprocessDetections, hand-worked', () => {
     // two identical proposals, 3 classes; zero regression → boxes = proposals
     const props = new Float32Array([10, 10, 50, 50, 10, 10, 50, 50, 90, 90, 130, 130]);
     const logits = new Float32Array([
-      0, 3, 1, // class 1 wins
-      0, 2, 2.5, // class 2 slightly ahead
-      5, 0, 0, // background: no detection above 0.05? softmax([5,0,0]) → 0.0066 each
+      0,
+      3,
+      1, // class 1 wins
+      0,
+      2,
+      2.5, // class 2 slightly ahead
+      5,
+      0,
+      0, // background: no detection above 0.05? softmax([5,0,0]) → 0.0066 each
     ]);
     const [d] = postprocessDetections(logits, new Float32Array(3 * 12), [props], [[100, 100]], 3);
     // candidates: p0c1 (.84), p0c2 (.11), p1c1 (.34), p1c2 (.56); NMS per class keeps the best of each class
     expect(Array.from(d.labels)).toEqual([1, 2]);
     expect(d.scores[0]).toBeGreaterThan(d.scores[1]);
     expect(Array.from(d.boxes.subarray(0, 4))).toEqual([10, 10, 50, 50]);
-    expect(() => postprocessDetections(logits, new Float32Array(3), [props], [[100, 100]], 3)).toThrow(/regression/);
+    expect(() => postprocessDetections(logits, new Float32Array(3), [props], [[100, 100]], 3)).toThrow(
+      /regression/,
+    );
   });
 });
 

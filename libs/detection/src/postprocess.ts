@@ -85,7 +85,9 @@ export function postprocessDetections(
     );
   }
   if (imageShapes.length !== proposals.length) {
-    throw new Error(`postprocessDetections: ${imageShapes.length} image shapes for ${proposals.length} images`);
+    throw new Error(
+      `postprocessDetections: ${imageShapes.length} image shapes for ${proposals.length} images`,
+    );
   }
   const coder = new BoxCoder(o.bboxRegWeights);
   const scoresAll = softmaxRows(classLogits, k);

@@ -13,7 +13,13 @@ describe('filterProposals (torchvision filter_proposals, hand-worked)', () => {
   };
 
   it('takes the per-level top-n, then NMS per level (boxes of different levels never suppress each other)', () => {
-    const out = filterProposals({ ...base, objectness: Float32Array.of(3, 2, 1, 0), preNmsTopN: 2, postNmsTopN: 10, nmsThresh: 0.5 });
+    const out = filterProposals({
+      ...base,
+      objectness: Float32Array.of(3, 2, 1, 0),
+      preNmsTopN: 2,
+      postNmsTopN: 10,
+      nmsThresh: 0.5,
+    });
     // level 0 keeps anchors 0 and 1 (top 2), 1 overlaps 0 with IoU 81/119 > 0.5 → suppressed; level 1's box is
     // identical to anchor 0 but in another level → kept.
     expect(Array.from(out.boxes[0])).toEqual([0, 0, 10, 10, 0, 0, 10, 10]);
@@ -31,7 +37,14 @@ describe('filterProposals (torchvision filter_proposals, hand-worked)', () => {
     });
     // anchor 2 is clipped to [50, 50, 60, 55] (highest score), then level-1 box (2), then anchor 1 (1)
     expect(Array.from(out.boxes[0])).toEqual([50, 50, 60, 55, 0, 0, 10, 10]);
-    const small = filterProposals({ ...base, imageSizes: [[50, 100]], objectness: Float32Array.of(0, 1, 5, 2), preNmsTopN: 3, postNmsTopN: 9, nmsThresh: 0.9 });
+    const small = filterProposals({
+      ...base,
+      imageSizes: [[50, 100]],
+      objectness: Float32Array.of(0, 1, 5, 2),
+      preNmsTopN: 3,
+      postNmsTopN: 9,
+      nmsThresh: 0.9,
+    });
     expect(small.boxes[0].length / 4).toBe(3); // anchor 2 clipped to zero height → removed
   });
 });
@@ -43,7 +56,9 @@ describe('topKDescending', () => {
     expect(Array.from(topKDescending(v, 1, 6, 4))).toEqual([5, 2, 4, 6]);
     expect(Array.from(topKDescending(v, 0, 8, 20))).toEqual([0, 5, 2, 4, 6, 3, 1, 7]);
     const big = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i) * 100);
-    const ref = Array.from(big.keys()).sort((a, b) => big[b] - big[a] || a - b).slice(0, 1000);
+    const ref = Array.from(big.keys())
+      .sort((a, b) => big[b] - big[a] || a - b)
+      .slice(0, 1000);
     expect(Array.from(topKDescending(big, 0, 5000, 1000))).toEqual(ref);
   });
 });

@@ -151,7 +151,12 @@ export class RegionProposalNetwork extends Module {
     const out = this.headOutputs(shapes, features);
     try {
       const [objectness, deltas] = await Promise.all([out.objectness.data(), out.deltas.data()]);
-      return this.filterHostProposals(out, objectness as Float32Array, deltas as Float32Array, shapes.imageSizes);
+      return this.filterHostProposals(
+        out,
+        objectness as Float32Array,
+        deltas as Float32Array,
+        shapes.imageSizes,
+      );
     } finally {
       tf.dispose([out.objectness, out.deltas]);
     }
@@ -170,7 +175,12 @@ export class RegionProposalNetwork extends Module {
     const out = this.headOutputs(shapes, features);
     try {
       const [objectness, deltas] = await Promise.all([out.objectness.data(), out.deltas.data()]);
-      const proposals = this.filterHostProposals(out, objectness as Float32Array, deltas as Float32Array, shapes.imageSizes);
+      const proposals = this.filterHostProposals(
+        out,
+        objectness as Float32Array,
+        deltas as Float32Array,
+        shapes.imageSizes,
+      );
       const targets = this.assignTargets(out.anchors, gtBoxes, out.objectness.shape[0]);
       return { proposals, targets };
     } finally {
@@ -212,8 +222,14 @@ export class RegionProposalNetwork extends Module {
     const numAnchorsPerLevel = objectness.map((o) => o.shape[1] * o.shape[2] * o.shape[3]);
     const n = maps[0].shape[0];
     const flat = tf.tidy(() => ({
-      objectness: tf.concat(objectness.map((o, l) => tf.reshape(o, [n, numAnchorsPerLevel[l]])), 1) as tf.Tensor2D,
-      deltas: tf.concat(deltas.map((d, l) => tf.reshape(d, [n, numAnchorsPerLevel[l], 4])), 1) as tf.Tensor3D,
+      objectness: tf.concat(
+        objectness.map((o, l) => tf.reshape(o, [n, numAnchorsPerLevel[l]])),
+        1,
+      ) as tf.Tensor2D,
+      deltas: tf.concat(
+        deltas.map((d, l) => tf.reshape(d, [n, numAnchorsPerLevel[l], 4])),
+        1,
+      ) as tf.Tensor3D,
     }));
     tf.dispose([...objectness, ...deltas]);
     const anchors = this.anchorGenerator.anchors(shapes.batchSize, featureSizes);
@@ -265,7 +281,8 @@ export class RegionProposalNetwork extends Module {
    */
   assignTargets(anchors: Float32Array, gtBoxes: readonly Float32Array[], n: number): RpnLossTargets {
     const a = anchors.length / 4;
-    if (gtBoxes.length !== n) throw new Error(`RegionProposalNetwork: ${gtBoxes.length} targets for ${n} images`);
+    if (gtBoxes.length !== n)
+      throw new Error(`RegionProposalNetwork: ${gtBoxes.length} targets for ${n} images`);
     const labels: Float32Array[] = [];
     const matched: Int32Array[] = [];
     for (const gt of gtBoxes) {
@@ -313,7 +330,9 @@ export class RegionProposalNetwork extends Module {
     const n = out.objectness.shape[0];
     const a = out.anchors.length / 4;
     if (t.objWeight.length !== n * a) {
-      throw new Error(`RegionProposalNetwork: loss targets cover ${t.objWeight.length} anchors, the head gave ${n} × ${a}`);
+      throw new Error(
+        `RegionProposalNetwork: loss targets cover ${t.objWeight.length} anchors, the head gave ${n} × ${a}`,
+      );
     }
     const { objLabel, objWeight, posWeight, targets, denom } = t;
     return tf.tidy(() => {
@@ -328,7 +347,10 @@ export class RegionProposalNetwork extends Module {
         tf.tensor2d(posWeight, [n * a, 1]),
         1 / 9,
       );
-      return { loss_objectness: tf.div(objLoss, denom) as tf.Scalar, loss_rpn_box_reg: tf.div(boxLoss, denom) as tf.Scalar };
+      return {
+        loss_objectness: tf.div(objLoss, denom) as tf.Scalar,
+        loss_rpn_box_reg: tf.div(boxLoss, denom) as tf.Scalar,
+      };
     });
   }
 }
@@ -359,7 +381,9 @@ export function filterProposals(p: FilterProposalsInput): Proposals {
   const a = p.anchors.length / 4;
   const n = p.imageSizes.length;
   if (p.objectness.length !== n * a) {
-    throw new Error(`filterProposals: objectness has ${p.objectness.length} values for ${n} images × ${a} anchors`);
+    throw new Error(
+      `filterProposals: objectness has ${p.objectness.length} values for ${n} images × ${a} anchors`,
+    );
   }
   const boxesOut: Float32Array[] = [];
   const scoresOut: Float32Array[] = [];
@@ -382,9 +406,17 @@ export function filterProposals(p: FilterProposalsInput): Proposals {
     let levels = Int32Array.from(lvl);
 
     const keepSmall = removeSmallBoxes(boxes, p.minSize);
-    [boxes, scores, levels] = [selectBoxes(boxes, keepSmall), pick(scores, keepSmall), pick(levels, keepSmall)];
+    [boxes, scores, levels] = [
+      selectBoxes(boxes, keepSmall),
+      pick(scores, keepSmall),
+      pick(levels, keepSmall),
+    ];
     const keepScore = Int32Array.from(scores.keys()).filter((j) => scores[j] >= p.scoreThresh);
-    [boxes, scores, levels] = [selectBoxes(boxes, keepScore), pick(scores, keepScore), pick(levels, keepScore)];
+    [boxes, scores, levels] = [
+      selectBoxes(boxes, keepScore),
+      pick(scores, keepScore),
+      pick(levels, keepScore),
+    ];
     const keep = batchedNms(boxes, scores, levels, p.nmsThresh).subarray(0, p.postNmsTopN);
     boxesOut.push(selectBoxes(boxes, keep));
     scoresOut.push(pick(scores, keep));

@@ -57,7 +57,13 @@ describe('roiAlign, hand-worked', () => {
     const empty = roiAlign(t, new Float32Array(0), { outputSize: 7, spatialScale: 1, samplingRatio: 2 });
     expect(empty.shape).toEqual([0, 7, 7, 3]);
     tf.dispose([t, empty]);
-    expect(() => roiAlignReference(ramp, shape, new Float32Array([1, 0, 0, 1, 1]), { outputSize: 1, spatialScale: 1, samplingRatio: 1 })).toThrow(/batch index 1/);
+    expect(() =>
+      roiAlignReference(ramp, shape, new Float32Array([1, 0, 0, 1, 1]), {
+        outputSize: 1,
+        spatialScale: 1,
+        samplingRatio: 1,
+      }),
+    ).toThrow(/batch index 1/);
   });
 });
 
@@ -67,22 +73,33 @@ describe(`roiAlign vs torchvision 0.14 (test/fixtures/detection/ops/roi-align.js
   const rois = f32(fx.rois).data;
   const shape = feat.shape as [number, number, number, number];
 
-  it.each(fx.cases.map((c) => [`${c.outputSize} sr=${c.samplingRatio} scale=${c.spatialScale} aligned=${c.aligned}`, c]))(
-    'forward and gradient, %s',
-    (_name, c) => {
-      const opts = { outputSize: c.outputSize, spatialScale: c.spatialScale, samplingRatio: c.samplingRatio, aligned: c.aligned };
-      const want = f32(c.output).data;
-      expect(maxAbsDiff(roiAlignReference(feat.data, shape, rois, opts), want)).toBeLessThanOrEqual(ROI_ALIGN_TOL);
-      const before = tf.memory().numTensors;
-      const x = tf.tensor4d(feat.data, shape);
-      const upstream = tf.tensor(f32(c.upstream).data, f32(c.upstream).shape);
-      const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.mul(roiAlign(t as tf.Tensor4D, rois, opts), upstream)))(x);
-      const out = roiAlign(x, rois, opts);
-      expect(out.shape).toEqual(f32(c.output).shape);
-      expect(maxAbsDiff(out.dataSync(), want)).toBeLessThanOrEqual(ROI_ALIGN_TOL);
-      expect(maxAbsDiff(grad.dataSync(), f32(c.gradInput).data)).toBeLessThanOrEqual(ROI_ALIGN_TOL);
-      tf.dispose([x, upstream, value, grad, out]);
-      expect(tf.memory().numTensors).toBe(before);
-    },
-  );
+  it.each(
+    fx.cases.map((c) => [
+      `${c.outputSize} sr=${c.samplingRatio} scale=${c.spatialScale} aligned=${c.aligned}`,
+      c,
+    ]),
+  )('forward and gradient, %s', (_name, c) => {
+    const opts = {
+      outputSize: c.outputSize,
+      spatialScale: c.spatialScale,
+      samplingRatio: c.samplingRatio,
+      aligned: c.aligned,
+    };
+    const want = f32(c.output).data;
+    expect(maxAbsDiff(roiAlignReference(feat.data, shape, rois, opts), want)).toBeLessThanOrEqual(
+      ROI_ALIGN_TOL,
+    );
+    const before = tf.memory().numTensors;
+    const x = tf.tensor4d(feat.data, shape);
+    const upstream = tf.tensor(f32(c.upstream).data, f32(c.upstream).shape);
+    const { value, grad } = tf.valueAndGrad((t: tf.Tensor) =>
+      tf.sum(tf.mul(roiAlign(t as tf.Tensor4D, rois, opts), upstream)),
+    )(x);
+    const out = roiAlign(x, rois, opts);
+    expect(out.shape).toEqual(f32(c.output).shape);
+    expect(maxAbsDiff(out.dataSync(), want)).toBeLessThanOrEqual(ROI_ALIGN_TOL);
+    expect(maxAbsDiff(grad.dataSync(), f32(c.gradInput).data)).toBeLessThanOrEqual(ROI_ALIGN_TOL);
+    tf.dispose([x, upstream, value, grad, out]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -56,7 +56,14 @@ interface RoiGeometry {
   gridH: number;
 }
 
-function roiGeometry(rois: Float32Array, r: number, n: number, ph: number, pw: number, o: RoiAlignOptions): RoiGeometry {
+function roiGeometry(
+  rois: Float32Array,
+  r: number,
+  n: number,
+  ph: number,
+  pw: number,
+  o: RoiAlignOptions,
+): RoiGeometry {
   const batch = rois[5 * r];
   if (!(Number.isInteger(batch) && batch >= 0 && batch < n)) {
     throw new Error(`roiAlign: rois[${r}] has batch index ${batch}, features have N = ${n}`);
@@ -119,10 +126,16 @@ function axisTaps(start: number, p: number, bin: number, g: number, len: number)
  * `rowOffset` is 0 and `roiRows` absent).
  * @param roiRows optional output RoI position of each RoI (for multi-level pooling in original order).
  */
-export function roiAlignPlan(dims: FeatureDims, rois: Float32Array, o: RoiAlignOptions, roiRows?: ArrayLike<number>): LevelGatherPlan {
+export function roiAlignPlan(
+  dims: FeatureDims,
+  rois: Float32Array,
+  o: RoiAlignOptions,
+  roiRows?: ArrayLike<number>,
+): LevelGatherPlan {
   const [n, h, w] = dims;
   const [ph, pw] = pairSize(o.outputSize);
-  if (rois.length % 5 !== 0) throw new Error(`roiAlign: rois has length ${rois.length}, expected [R, 5] (batch, x1, y1, x2, y2)`);
+  if (rois.length % 5 !== 0)
+    throw new Error(`roiAlign: rois has length ${rois.length}, expected [R, 5] (batch, x1, y1, x2, y2)`);
   const numRois = rois.length / 5;
   const cells = numRois * ph * pw;
   const ys: AxisTaps[][] = [];
@@ -209,13 +222,19 @@ export function roiAlignReference(
             if (!ty || !tx) continue; // kernel: the whole sample is zero
             const [yl, yh, hy, ly] = ty;
             const [xl, xh, hx, lx] = tx;
-            const w1 = f(hy * hx), w2 = f(hy * lx), w3 = f(ly * hx), w4 = f(ly * lx);
+            const w1 = f(hy * hx),
+              w2 = f(hy * lx),
+              w3 = f(ly * hx),
+              w4 = f(ly * lx);
             const p1 = ((g.batch * h + yl) * w + xl) * c;
             const p2 = ((g.batch * h + yl) * w + xh) * c;
             const p3 = ((g.batch * h + yh) * w + xl) * c;
             const p4 = ((g.batch * h + yh) * w + xh) * c;
             for (let ch = 0; ch < c; ch++) {
-              const v = f(f(f(f(w1 * data[p1 + ch]) + f(w2 * data[p2 + ch])) + f(w3 * data[p3 + ch])) + f(w4 * data[p4 + ch]));
+              const v = f(
+                f(f(f(w1 * data[p1 + ch]) + f(w2 * data[p2 + ch])) + f(w3 * data[p3 + ch])) +
+                  f(w4 * data[p4 + ch]),
+              );
               acc[ch] = f(acc[ch] + v);
             }
           }

@@ -119,7 +119,11 @@ export class RoIHeads extends Module {
   }
 
   /** Pool → box head → predictor for the given boxes (caller disposes the two outputs). */
-  boxOutputs(features: FeatureMaps, boxes: readonly Float32Array[], imageSizes: readonly HW[]): BoxPredictions {
+  boxOutputs(
+    features: FeatureMaps,
+    boxes: readonly Float32Array[],
+    imageSizes: readonly HW[],
+  ): BoxPredictions {
     const pooled = this.boxRoiPool.forward(features, boxes, imageSizes);
     const feats = this.boxHead.forward(pooled);
     pooled.dispose();
@@ -129,7 +133,11 @@ export class RoIHeads extends Module {
   }
 
   /** Detections per image in the (resized) image coordinates of `imageSizes` (reads with `dataSync`). */
-  predict(features: FeatureMaps, proposals: readonly Float32Array[], imageSizes: readonly HW[]): Detections[] {
+  predict(
+    features: FeatureMaps,
+    proposals: readonly Float32Array[],
+    imageSizes: readonly HW[],
+  ): Detections[] {
     const { classLogits, boxRegression } = this.boxOutputs(features, proposals, imageSizes);
     try {
       return this.postprocess(
@@ -144,7 +152,11 @@ export class RoIHeads extends Module {
   }
 
   /** {@link predict} reading the predictor's outputs with `await data()` (webgpu in Node has no sync read). */
-  async predictAsync(features: FeatureMaps, proposals: readonly Float32Array[], imageSizes: readonly HW[]): Promise<Detections[]> {
+  async predictAsync(
+    features: FeatureMaps,
+    proposals: readonly Float32Array[],
+    imageSizes: readonly HW[],
+  ): Promise<Detections[]> {
     const { classLogits, boxRegression } = this.boxOutputs(features, proposals, imageSizes);
     try {
       const [logits, regression] = await Promise.all([classLogits.data(), boxRegression.data()]);
@@ -180,7 +192,11 @@ export class RoIHeads extends Module {
   }
 
   /** Box head + `fastrcnn_loss` on RoIs already sampled by {@link selectTrainingSamples} (scalars the caller disposes). */
-  lossesForSamples(features: FeatureMaps, samples: RoiTrainingSamples, imageSizes: readonly HW[]): RoiHeadsLosses {
+  lossesForSamples(
+    features: FeatureMaps,
+    samples: RoiTrainingSamples,
+    imageSizes: readonly HW[],
+  ): RoiHeadsLosses {
     const { classLogits, boxRegression } = this.boxOutputs(features, samples.proposals, imageSizes);
     try {
       return fastrcnnLoss(classLogits, boxRegression, samples.labels, samples.regressionTargets);
@@ -232,7 +248,10 @@ export class RoIHeads extends Module {
       for (let j = 0; j < pos[i].length; j++) if (pos[i][j] || neg[i][j]) sampled.push(j);
       const sp = selectBoxes(props, sampled);
       const gtBoxes = targets[i].boxes.length ? targets[i].boxes : new Float32Array(4);
-      const matchedGt = selectBoxes(gtBoxes, sampled.map((j) => matchedIdx[i][j]));
+      const matchedGt = selectBoxes(
+        gtBoxes,
+        sampled.map((j) => matchedIdx[i][j]),
+      );
       outProps.push(sp);
       for (const j of sampled) outLabels.push(labels[i][j]);
       outTargets.push(this.boxCoder.encode(matchedGt, sp));

@@ -42,7 +42,9 @@ describe('roiPool vs torchvision 0.14 (test/fixtures/detection/ops/roi-pool.json
   const opts = { outputSize: fx.outputSize, spatialScale: fx.spatialScale };
 
   it('forward (reference and tensor) and gradient', () => {
-    expect(maxAbsDiff(roiPoolReference(feat.data, shape, rois, opts), f32(fx.output).data)).toBe(ROI_POOL_TOL);
+    expect(maxAbsDiff(roiPoolReference(feat.data, shape, rois, opts), f32(fx.output).data)).toBe(
+      ROI_POOL_TOL,
+    );
     const before = tf.memory().numTensors;
     const x = tf.tensor4d(feat.data, shape);
     const up = tf.tensor(f32(fx.upstream).data, f32(fx.upstream).shape);

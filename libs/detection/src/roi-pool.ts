@@ -44,7 +44,8 @@ export function roiPoolArgmax(
   const out = new Int32Array(numRois * ph * pw * c).fill(-1);
   for (let r = 0; r < numRois; r++) {
     const b = rois[5 * r];
-    if (!(Number.isInteger(b) && b >= 0 && b < n)) throw new Error(`roiPool: rois[${r}] has batch index ${b}, N = ${n}`);
+    if (!(Number.isInteger(b) && b >= 0 && b < n))
+      throw new Error(`roiPool: rois[${r}] has batch index ${b}, N = ${n}`);
     const sw = roundAway(f(rois[5 * r + 1] * scale));
     const sh = roundAway(f(rois[5 * r + 2] * scale));
     const ew = roundAway(f(rois[5 * r + 3] * scale));
@@ -104,11 +105,16 @@ export function roiPool(features: tf.Tensor4D, rois: Float32Array, o: RoiPoolOpt
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor;
     const value = tf.tidy(() =>
-      tf.reshape(tf.gather(tf.concat([tf.reshape(x, [-1]), tf.zeros([1])]), tf.tensor1d(idx, 'int32')), outShape),
+      tf.reshape(
+        tf.gather(tf.concat([tf.reshape(x, [-1]), tf.zeros([1])]), tf.tensor1d(idx, 'int32')),
+        outShape,
+      ),
     );
     const gradFunc = (dy: tf.Tensor): tf.Tensor =>
       tf.tidy(() => {
-        const full = tf.scatterND(tf.tensor2d(idx, [idx.length, 1], 'int32'), tf.reshape(dy, [-1]), [size + 1]);
+        const full = tf.scatterND(tf.tensor2d(idx, [idx.length, 1], 'int32'), tf.reshape(dy, [-1]), [
+          size + 1,
+        ]);
         return tf.reshape(tf.slice(full, [0], [size]), shape);
       });
     return { value, gradFunc };

@@ -42,7 +42,11 @@ describe('RPNHead', () => {
     conv[1 * 18 + 1 * 9 + 4] = 1;
     sd.set('conv.0.0.weight', { dtype: 'float32', shape: [2, 2, 3, 3], data: conv });
     sd.set('cls_logits.weight', { dtype: 'float32', shape: [1, 2, 1, 1], data: Float32Array.of(1, -1) });
-    sd.set('bbox_pred.weight', { dtype: 'float32', shape: [4, 2, 1, 1], data: Float32Array.of(1, 0, 0, 1, -1, 0, 0, 0) });
+    sd.set('bbox_pred.weight', {
+      dtype: 'float32',
+      shape: [4, 2, 1, 1],
+      data: Float32Array.of(1, 0, 0, 1, -1, 0, 0, 0),
+    });
     sd.set('bbox_pred.bias', { dtype: 'float32', shape: [4], data: Float32Array.of(0, 0, 0, 1) });
     head.loadStateDict(sd);
     const x = tf.tensor4d([3, -1, 2, 5], [1, 1, 2, 2]); // pixel (0,0) = (3, −1), pixel (0,1) = (2, 5)

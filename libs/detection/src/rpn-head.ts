@@ -54,7 +54,9 @@ export class RPNHead extends Module {
 /** `normal_(weight, std)` and `constant_(bias, 0)` on a conv (weights drawn in torch's OIHW order). */
 export function normalInit(conv: Conv2d, std: number, rng: Rng): void {
   const [kh, kw, i, o] = conv.weight.shape;
-  const w = tf.tidy(() => tf.transpose(tf.tensor4d(rng.normalArray(o * i * kh * kw, 0, std), [o, i, kh, kw]), [2, 3, 1, 0]));
+  const w = tf.tidy(() =>
+    tf.transpose(tf.tensor4d(rng.normalArray(o * i * kh * kw, 0, std), [o, i, kh, kw]), [2, 3, 1, 0]),
+  );
   conv.weight.assign(w);
   w.dispose();
   if (conv.bias) {

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@resdet/nn';
 import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
-import { GeneralizedRCNNTransform, linearTaps, resizeBilinearTorch, resizeBoxes, resizedSize } from './transform';
+import {
+  GeneralizedRCNNTransform,
+  linearTaps,
+  resizeBilinearTorch,
+  resizeBoxes,
+  resizedSize,
+} from './transform';
 
 /** Normalised, resized, padded batch vs torchvision. */
 const TRANSFORM_TOL = 1e-5;
@@ -58,8 +64,12 @@ describe('GeneralizedRCNNTransform, hand-worked', () => {
     expect(d[10 * 64 + 60]).toBe(0);
     tf.dispose([img, tensors]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(Array.from(resizeBoxes(new Float32Array([2, 4, 6, 8]), [20, 30], [40, 60]))).toEqual([4, 8, 12, 16]);
-    expect(Array.from(tr.postprocessBoxes(new Float32Array([4, 8, 12, 16]), [40, 60], [20, 30]))).toEqual([2, 4, 6, 8]);
+    expect(Array.from(resizeBoxes(new Float32Array([2, 4, 6, 8]), [20, 30], [40, 60]))).toEqual([
+      4, 8, 12, 16,
+    ]);
+    expect(Array.from(tr.postprocessBoxes(new Float32Array([4, 8, 12, 16]), [40, 60], [20, 30]))).toEqual([
+      2, 4, 6, 8,
+    ]);
     expect(() => tr.forward([tf.zeros([4, 4, 3]) as tf.Tensor3D])).toThrow(/expected \[H, W, 1\]/);
   });
 
@@ -93,15 +103,26 @@ describe(`GeneralizedRCNNTransform vs torchvision 0.14 (test/fixtures/detection/
   });
 
   it('normalised, resized, padded batch of two differently sized noise images', () => {
-    const tr = new GeneralizedRCNNTransform({ minSize: fx.minSize, maxSize: fx.maxSize, imageMean: fx.mean, imageStd: fx.std });
+    const tr = new GeneralizedRCNNTransform({
+      minSize: fx.minSize,
+      maxSize: fx.maxSize,
+      imageMean: fx.mean,
+      imageStd: fx.std,
+    });
     const imgs = fx.images.map((i) => tf.tensor3d(f32(i).data, i.shape as [number, number, number]));
     const { tensors, imageSizes } = tr.forward(imgs);
     expect(imageSizes).toEqual(fx.imageSizes);
     expect(tensors.shape).toEqual(fx.output.shape);
     expect(maxAbsDiff(tensors.dataSync(), f32(fx.output).data)).toBeLessThanOrEqual(TRANSFORM_TOL);
     // training targets are resized along
-    const withTargets = tr.forward(imgs, fx.targetBoxesIn.map((b) => f32(b).data), new Rng(0));
-    withTargets.targets?.forEach((b, i) => expect(maxAbsDiff(b, f32(fx.targetBoxesOut[i]).data)).toBeLessThanOrEqual(BOX_TOL));
+    const withTargets = tr.forward(
+      imgs,
+      fx.targetBoxesIn.map((b) => f32(b).data),
+      new Rng(0),
+    );
+    withTargets.targets?.forEach((b, i) =>
+      expect(maxAbsDiff(b, f32(fx.targetBoxesOut[i]).data)).toBeLessThanOrEqual(BOX_TOL),
+    );
     tf.dispose([...imgs, tensors, withTargets.tensors]);
   });
 

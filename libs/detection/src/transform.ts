@@ -57,9 +57,14 @@ export function resizedSize(h: number, w: number, minSize: number, maxSize: numb
 }
 
 /** Per output index along one axis: low/high source indices and weights (torch `compute_source_index_and_lambda`). */
-export function linearTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; l0: Float32Array; l1: Float32Array } {
-  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize);
-  const l0 = new Float32Array(outSize), l1 = new Float32Array(outSize);
+export function linearTaps(
+  inSize: number,
+  outSize: number,
+): { i0: Int32Array; i1: Int32Array; l0: Float32Array; l1: Float32Array } {
+  const i0 = new Int32Array(outSize),
+    i1 = new Int32Array(outSize);
+  const l0 = new Float32Array(outSize),
+    l1 = new Float32Array(outSize);
   const ratio = f(inSize / outSize);
   for (let o = 0; o < outSize; o++) {
     if (inSize === outSize) {
@@ -124,10 +129,14 @@ export class GeneralizedRCNNTransform {
     this.imageStd = [...(o.imageStd ?? IMAGENET_STD)];
     this.sizeDivisible = o.sizeDivisible ?? 32;
     if (this.minSize.length === 0 || this.minSize.some((s) => !(s > 0)) || !(this.maxSize > 0)) {
-      throw new Error(`GeneralizedRCNNTransform: minSize [${this.minSize}] and maxSize ${this.maxSize} must be positive`);
+      throw new Error(
+        `GeneralizedRCNNTransform: minSize [${this.minSize}] and maxSize ${this.maxSize} must be positive`,
+      );
     }
     if (this.imageMean.length !== this.imageStd.length) {
-      throw new Error(`GeneralizedRCNNTransform: imageMean has ${this.imageMean.length} values, imageStd ${this.imageStd.length}`);
+      throw new Error(
+        `GeneralizedRCNNTransform: imageMean has ${this.imageMean.length} values, imageStd ${this.imageStd.length}`,
+      );
     }
   }
 
@@ -168,7 +177,9 @@ export class GeneralizedRCNNTransform {
 
   /** `(image - mean) / std` per channel. */
   normalize(image: tf.Tensor3D): tf.Tensor3D {
-    return tf.tidy(() => tf.div(tf.sub(image, tf.tensor1d(this.imageMean)), tf.tensor1d(this.imageStd)) as tf.Tensor3D);
+    return tf.tidy(
+      () => tf.div(tf.sub(image, tf.tensor1d(this.imageMean)), tf.tensor1d(this.imageStd)) as tf.Tensor3D,
+    );
   }
 
   /** Zero-pads images bottom/right to the largest size rounded up to `sizeDivisible`, stacked `[N, Hp, Wp, C]`. */
@@ -176,8 +187,17 @@ export class GeneralizedRCNNTransform {
     const d = this.sizeDivisible;
     const hp = Math.ceil(Math.max(...images.map((i) => i.shape[0])) / d) * d;
     const wp = Math.ceil(Math.max(...images.map((i) => i.shape[1])) / d) * d;
-    return tf.tidy(() =>
-      tf.stack(images.map((i) => tf.pad(i, [[0, hp - i.shape[0]], [0, wp - i.shape[1]], [0, 0]]))) as tf.Tensor4D,
+    return tf.tidy(
+      () =>
+        tf.stack(
+          images.map((i) =>
+            tf.pad(i, [
+              [0, hp - i.shape[0]],
+              [0, wp - i.shape[1]],
+              [0, 0],
+            ]),
+          ),
+        ) as tf.Tensor4D,
     );
   }
 

@@ -23,7 +23,10 @@ export class TwoMLPHead extends Module {
     rng: Rng = new Rng(0),
   ) {
     super();
-    this.fc6 = this.registerModule('fc6', new Linear(inChannels * resolution * resolution, representationSize, { rng }));
+    this.fc6 = this.registerModule(
+      'fc6',
+      new Linear(inChannels * resolution * resolution, representationSize, { rng }),
+    );
     this.fc7 = this.registerModule('fc7', new Linear(representationSize, representationSize, { rng }));
     this.outChannels = representationSize;
   }

@@ -8,7 +8,12 @@
  * never kept for backprop). Several feature maps (pyramid levels) can feed one output, each row from one level.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WEIGHTED_GATHER, webgpuKernelActive, webgpuWeightedGather, webgpuWeightedScatter } from '@resdet/runtime';
+import {
+  WEIGHTED_GATHER,
+  webgpuKernelActive,
+  webgpuWeightedGather,
+  webgpuWeightedScatter,
+} from '@resdet/runtime';
 
 /** The rows of the output that come from one feature map, with `k` (index, weight) pairs per row (zero-padded). */
 export interface LevelGatherPlan {
@@ -143,11 +148,14 @@ function isIdentity(rows: Int32Array): boolean {
  */
 export function weightedGather(features: tf.Tensor4D[], plan: GatherPlan): tf.Tensor2D {
   if (features.length !== plan.levels.length) {
-    throw new Error(`weightedGather: ${features.length} feature maps for a plan of ${plan.levels.length} levels`);
+    throw new Error(
+      `weightedGather: ${features.length} feature maps for a plan of ${plan.levels.length} levels`,
+    );
   }
   const c = features[0].shape[3];
   for (const f of features) {
-    if (f.shape[3] !== c) throw new Error(`weightedGather: feature maps must share C, got ${f.shape[3]} and ${c}`);
+    if (f.shape[3] !== c)
+      throw new Error(`weightedGather: feature maps must share C, got ${f.shape[3]} and ${c}`);
   }
   if (HOST_BACKENDS.has(tf.getBackend())) return weightedGatherHost(features, plan, c);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -177,7 +185,10 @@ export function weightedGather(features: tf.Tensor4D[], plan: GatherPlan): tf.Te
           const segments = x.shape[0] * x.shape[1] * x.shape[2];
           if (p.rows.length === 0) return tf.zerosLike(x);
           const dy2 = dy as tf.Tensor2D;
-          const rows = isIdentity(p.rows) && p.rows.length === plan.numRows ? dy2 : tf.gather(dy2, tf.tensor1d(p.rows, 'int32'));
+          const rows =
+            isIdentity(p.rows) && p.rows.length === plan.numRows
+              ? dy2
+              : tf.gather(dy2, tf.tensor1d(p.rows, 'int32'));
           return tf.reshape(backwardLevel(rows as tf.Tensor2D, p, segments), x.shape);
         }),
       );

@@ -16,7 +16,6 @@ export interface PrPlot {
   height?: number;
 }
 
-
 /**
  * Renders a precision-recall plot as a standalone SVG string (axes 0–1 with a grid, one coloured polyline per
  * series, a legend at the upper right, a title). Pure string building; `writePrCurvePngs` rasterises it.

@@ -13,7 +13,12 @@ class WholeImageDetector implements ImageDetector {
   async predict(images: readonly RawImage[]) {
     this.batches.push(images.length);
     return images.map((im) => [
-      { label: 'thing', categoryId: 1, score: im.data[0] / 255, box: { x1: 0, y1: 0, x2: im.width, y2: im.height } },
+      {
+        label: 'thing',
+        categoryId: 1,
+        score: im.data[0] / 255,
+        box: { x1: 0, y1: 0, x2: im.width, y2: im.height },
+      },
     ]);
   }
   dispose() {}

@@ -93,7 +93,12 @@ export async function runDetectJob(
       const { item, image } = batch[i];
       const dets = results[i];
       await opts.writer?.write(
-        { fileName: item.relative, imageId: lookupImageId(opts.imageIds, item.relative), width: image!.width, height: image!.height },
+        {
+          fileName: item.relative,
+          imageId: lookupImageId(opts.imageIds, item.relative),
+          width: image!.width,
+          height: image!.height,
+        },
         dets,
       );
       if (opts.saveImagesDir) {
@@ -124,7 +129,9 @@ function lookupImageId(ids: ReadonlyMap<string, number> | undefined, relative: s
 
 /** file_name → id from a COCO ground-truth file's `images` (for `detect --coco-gt`). */
 export async function readCocoImageIds(gtFile: string): Promise<Map<string, number>> {
-  const gt = JSON.parse(await fs.readFile(gtFile, 'utf8')) as { images?: { id: number; file_name: string }[] };
+  const gt = JSON.parse(await fs.readFile(gtFile, 'utf8')) as {
+    images?: { id: number; file_name: string }[];
+  };
   if (!Array.isArray(gt.images)) throw new Error(`${gtFile}: field "images" is missing or not a list`);
   const ids = new Map<string, number>();
   gt.images.forEach((im, i) => {

@@ -16,7 +16,11 @@ function writeCheckpoint(dir: string, numClasses: number): string {
   const base = path.join(dir, 'model');
   saveCheckpoint(base, {
     model: model.stateDict(),
-    meta: { arch: ARCH, config: { ...cfg }, classes: ['__background__', ...Array.from({ length: numClasses - 1 }, (_, i) => `c${i + 1}`)] },
+    meta: {
+      arch: ARCH,
+      config: { ...cfg },
+      classes: ['__background__', ...Array.from({ length: numClasses - 1 }, (_, i) => `c${i + 1}`)],
+    },
   });
   model.dispose();
   return `${base}.safetensors`;
@@ -65,7 +69,9 @@ describe('Detector', () => {
     expect(det.info.classes).toEqual(['__background__', 'circle', 'square', 'triangle']);
     det.dispose();
     writeFileSync(names, 'one\ntwo\n');
-    await expect(Detector.load({ weights, classesFile: names, warmup: false })).rejects.toThrow(/2 names for a model with 4 classes/);
+    await expect(Detector.load({ weights, classesFile: names, warmup: false })).rejects.toThrow(
+      /2 names for a model with 4 classes/,
+    );
   });
 
   it('names the file and both shapes when weights do not fit --num-classes', async () => {

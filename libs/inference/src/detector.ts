@@ -76,7 +76,12 @@ export class Detector implements ImageDetector {
     }
   }
 
-  private toDetections(boxes: Float32Array, scores: Float32Array, labels: Int32Array, opts: PredictOptions): Detection[] {
+  private toDetections(
+    boxes: Float32Array,
+    scores: Float32Array,
+    labels: Int32Array,
+    opts: PredictOptions,
+  ): Detection[] {
     const wanted = opts.classes?.length ? new Set(opts.classes) : undefined;
     const out: Detection[] = [];
     for (let i = 0; i < scores.length; i++) {
@@ -104,11 +109,16 @@ export function rawToTensor(im: RawImage): tf.Tensor3D {
   if (im.data.length !== im.width * im.height * 3) {
     throw new Error(`image data has ${im.data.length} bytes, expected ${im.width}×${im.height}×3`);
   }
-  return tf.tidy(() => tf.div(tf.tensor3d(Float32Array.from(im.data), [im.height, im.width, 3], 'float32'), 255) as tf.Tensor3D);
+  return tf.tidy(
+    () =>
+      tf.div(
+        tf.tensor3d(Float32Array.from(im.data), [im.height, im.width, 3], 'float32'),
+        255,
+      ) as tf.Tensor3D,
+  );
 }
 
 function blankImage(cfg: Readonly<FasterRcnnConfig>): RawImage {
   const side = Math.min(cfg.minSize, 64);
   return { width: side, height: side, data: new Uint8Array(side * side * 3) };
 }
-

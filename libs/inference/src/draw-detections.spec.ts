@@ -9,7 +9,10 @@ describe('drawDetections', () => {
       { label: 'cat', categoryId: 0, score: 0.9, box: { x1: 20, y1: 20, x2: 50, y2: 40 } },
     ]);
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-    const px = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    const px = (x: number, y: number) =>
+      Array.from(
+        data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3),
+      );
     expect(px(2, 45)).toEqual([128, 128, 128]);
     expect(info.channels).toBe(3);
     // The bottom edge (y = 40, crisp 1-px stroke lands on row 39 or 40) is the class colour #E69F00.
@@ -20,7 +23,11 @@ describe('drawDetections', () => {
   });
 
   it('escapes label text and picks the encoding from the name', () => {
-    expect(detectionsSvg(10, 10, [{ label: '<x&y>', categoryId: 1, score: 1, box: { x1: 0, y1: 0, x2: 5, y2: 5 } }])).toContain('&lt;x&amp;y&gt;');
+    expect(
+      detectionsSvg(10, 10, [
+        { label: '<x&y>', categoryId: 1, score: 1, box: { x1: 0, y1: 0, x2: 5, y2: 5 } },
+      ]),
+    ).toContain('&lt;x&amp;y&gt;');
     expect(drawingFormat('a/b.JPG')).toBe('jpeg');
     expect(drawingFormat('c.dat')).toBe('png');
   });

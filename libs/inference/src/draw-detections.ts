@@ -3,8 +3,18 @@ import { escapeXml } from '@resdet/eval';
 import type { Detection, RawImage } from './detection-types';
 
 /** A fixed, colour-blind-friendly palette (Okabe–Ito + extras); class k always gets the same colour. */
-const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#00D1FF', '#FF4D6D', '#7CFC00'];
-
+const PALETTE = [
+  '#E69F00',
+  '#56B4E9',
+  '#009E73',
+  '#F0E442',
+  '#0072B2',
+  '#D55E00',
+  '#CC79A7',
+  '#00D1FF',
+  '#FF4D6D',
+  '#7CFC00',
+];
 
 /**
  * An SVG the size of the image with one box per detection and a "label 0.97" tag above it (inside the

@@ -49,7 +49,12 @@ export async function predictDataset(
         const categoryId = toCategory(d.label);
         if (categoryId === undefined) continue;
         const { x1, y1, x2, y2 } = d.box;
-        results.push({ image_id: chunk[i].imageId, category_id: categoryId, bbox: [x1, y1, x2 - x1, y2 - y1], score: d.score });
+        results.push({
+          image_id: chunk[i].imageId,
+          category_id: categoryId,
+          bbox: [x1, y1, x2 - x1, y2 - y1],
+          score: d.score,
+        });
       }
     });
     opts.onProgress?.(Math.min(records.length, s + batchSize), records.length);

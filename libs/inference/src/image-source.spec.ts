@@ -8,7 +8,8 @@ describe('listImageFiles', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'resdet-src-'));
     mkdirSync(path.join(root, 'b', 'deep'), { recursive: true });
     mkdirSync(path.join(root, '.hidden'));
-    for (const f of ['z.jpg', 'a.png', 'b/deep/c.dat', 'b/x.txt', '.hidden/h.jpg']) writeFileSync(path.join(root, f), 'x');
+    for (const f of ['z.jpg', 'a.png', 'b/deep/c.dat', 'b/x.txt', '.hidden/h.jpg'])
+      writeFileSync(path.join(root, f), 'x');
     const missing: string[] = [];
     const items = await listImageFiles([root, path.join(root, 'a.png'), path.join(root, 'nope')], {
       onMissing: (i) => missing.push(i),

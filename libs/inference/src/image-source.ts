@@ -20,7 +20,10 @@ export interface ListImagesOptions {
  * `.dat` is still processed, a `.jpg` holding text is reported as skipped. Hidden files and folders
  * (`.name`) are skipped. Inputs keep their command-line order; within a folder, names sort by code point.
  */
-export async function listImageFiles(inputs: readonly string[], opts: ListImagesOptions = {}): Promise<ImageSourceItem[]> {
+export async function listImageFiles(
+  inputs: readonly string[],
+  opts: ListImagesOptions = {},
+): Promise<ImageSourceItem[]> {
   const out: ImageSourceItem[] = [];
   const seen = new Set<string>();
   const add = (file: string, relative: string) => {
@@ -34,7 +37,10 @@ export async function listImageFiles(inputs: readonly string[], opts: ListImages
     try {
       stat = await fs.stat(abs);
     } catch (e) {
-      opts.onMissing?.(input, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : String(e));
+      opts.onMissing?.(
+        input,
+        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : String(e),
+      );
       continue;
     }
     if (stat.isDirectory()) {

@@ -22,7 +22,11 @@ describe('MicroBatcher', () => {
   });
 
   it('runs a lone item after maxWaitMs', async () => {
-    const b = new MicroBatcher<number, number>(async (xs) => xs, { maxBatchSize: 8, maxWaitMs: 5, maxQueue: 8 });
+    const b = new MicroBatcher<number, number>(async (xs) => xs, {
+      maxBatchSize: 8,
+      maxWaitMs: 5,
+      maxQueue: 8,
+    });
     await expect(b.submit(7)).resolves.toBe(7);
   });
 
@@ -48,7 +52,11 @@ describe('MicroBatcher', () => {
   });
 
   it('drain finishes queued work and then refuses new work', async () => {
-    const b = new MicroBatcher<number, number>(async (xs) => xs, { maxBatchSize: 4, maxWaitMs: 50, maxQueue: 8 });
+    const b = new MicroBatcher<number, number>(async (xs) => xs, {
+      maxBatchSize: 4,
+      maxWaitMs: 50,
+      maxQueue: 8,
+    });
     const p = b.submit(1);
     await b.drain();
     await expect(p).resolves.toBe(1);

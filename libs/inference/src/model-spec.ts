@@ -1,11 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  inferNumClasses,
-  resolveArchConfig,
-  ConfigError,
-  type FasterRcnnConfig,
-} from '@resdet/detection';
+import { inferNumClasses, resolveArchConfig, ConfigError, type FasterRcnnConfig } from '@resdet/detection';
 import type { LoadedWeights } from '@resdet/checkpoint';
 
 /** Where a model comes from: the CLI's model flags (`detect`, `serve`, `eval --model`). */
@@ -64,7 +59,8 @@ export async function resolveModelSpec(src: ModelSource, weights?: LoadedWeights
   const zoo = src.config ? undefined : await readZooConfig(arch);
   const metaConfig = (meta?.config ?? {}) as Partial<FasterRcnnConfig>;
   const overrides: Partial<FasterRcnnConfig> = { ...zoo?.model, ...file?.model, ...metaConfig };
-  if (weights?.known?.quirks.frozenBnEps !== undefined) overrides.frozenBnEps = weights.known.quirks.frozenBnEps;
+  if (weights?.known?.quirks.frozenBnEps !== undefined)
+    overrides.frozenBnEps = weights.known.quirks.frozenBnEps;
   const numClasses =
     src.numClasses ??
     (weights ? inferNumClasses(weights.stateDict, weights.file) : undefined) ??
@@ -76,7 +72,11 @@ export async function resolveModelSpec(src: ModelSource, weights?: LoadedWeights
   if (src.maxDetections !== undefined) overrides.boxDetectionsPerImg = src.maxDetections;
   const config = resolveArchConfig(arch, overrides, src.config);
 
-  const classes = await resolveClassNames(src.classesFile, config.numClasses, [meta?.classes, file?.classes, zoo?.classes]);
+  const classes = await resolveClassNames(src.classesFile, config.numClasses, [
+    meta?.classes,
+    file?.classes,
+    zoo?.classes,
+  ]);
   const categoryIds = (meta?.categoryIds as number[] | undefined) ?? file?.categoryIds ?? zoo?.categoryIds;
   return { arch, overrides, config, classes, categoryIds };
 }

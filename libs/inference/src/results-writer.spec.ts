@@ -22,7 +22,14 @@ describe('ResultsWriter', () => {
     await w.close();
     const recs = JSON.parse(readFileSync(f, 'utf8'));
     expect(recs).toHaveLength(2);
-    expect(recs[0]).toEqual({ file_name: 'a.jpg', image_id: 3, category_id: 17, label: 'cat', bbox: [10, 20, 30.5, 40], score: 0.9 });
+    expect(recs[0]).toEqual({
+      file_name: 'a.jpg',
+      image_id: 3,
+      category_id: 17,
+      label: 'cat',
+      bbox: [10, 20, 30.5, 40],
+      score: 0.9,
+    });
   });
 
   it('writes an empty array when nothing was detected', async () => {
@@ -45,7 +52,10 @@ describe('ResultsWriter', () => {
     const w2 = await ResultsWriter.open(f, 'ndjson', { append: true });
     await w2.write({ fileName: 'c.jpg', width: 10, height: 10 }, []);
     await w2.close();
-    const lines = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).file_name);
+    const lines = readFileSync(f, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).file_name);
     expect(lines).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
   });
 });

@@ -51,12 +51,18 @@ export class ResultsWriter {
     readonly format: ResultsFormat,
   ) {}
 
-  static async open(file: string, format: ResultsFormat, opts: { append?: boolean } = {}): Promise<ResultsWriter> {
+  static async open(
+    file: string,
+    format: ResultsFormat,
+    opts: { append?: boolean } = {},
+  ): Promise<ResultsWriter> {
     await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
     const w = new ResultsWriter(file, format);
     const append = format === 'ndjson' && opts.append;
     w.stream = createWriteStream(file, { flags: append ? 'a' : 'w' });
-    await new Promise<void>((resolve, reject) => w.stream!.once('open', () => resolve()).once('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      w.stream!.once('open', () => resolve()).once('error', reject),
+    );
     if (format === 'json') w.stream.write('[');
     return w;
   }
@@ -99,7 +105,9 @@ export class ResultsWriter {
     if (!s) return;
     this.stream = undefined;
     if (this.format === 'json') s.write(this.first ? ']\n' : '\n]\n');
-    await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      s.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
 }
 
@@ -134,6 +142,7 @@ export async function readCompletedImages(file: string): Promise<Set<string>> {
     }
     offset = end;
   }
-  if (goodLength < Buffer.byteLength(text)) await fs.truncate(file, Buffer.byteLength(text.slice(0, goodLength)));
+  if (goodLength < Buffer.byteLength(text))
+    await fs.truncate(file, Buffer.byteLength(text.slice(0, goodLength)));
   return done;
 }

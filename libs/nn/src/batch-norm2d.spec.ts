@@ -45,7 +45,11 @@ describe('BatchNorm2d', () => {
     expect(maxAbsDiff(bn.runningMean, fx.running_mean1)).toBeLessThan(1e-6);
     expect(maxAbsDiff(bn.runningVar, fx.running_var1)).toBeLessThan(1e-5);
     const sd = bn.stateDict();
-    expect(sd.get('num_batches_tracked')).toEqual({ dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(fx.num_batches_tracked)) });
+    expect(sd.get('num_batches_tracked')).toEqual({
+      dtype: 'int64',
+      shape: [],
+      data: BigInt64Array.of(BigInt(fx.num_batches_tracked)),
+    });
     const xe = toTensor(fx.x_eval);
     const before = tf.memory().numTensors;
     const ye = bn.eval().forward(xe);
@@ -59,9 +63,10 @@ describe('BatchNorm2d', () => {
   it('momentum null is a cumulative average; train forward does not leak tensors', () => {
     const bn = new BatchNorm2d(1, { momentum: null });
     const before = tf.memory().numTensors;
-    for (const v of [2, 4]) tf.tidy(() => {
-      bn.forward(tf.fill([2, 1, 1, 1], v));
-    });
+    for (const v of [2, 4])
+      tf.tidy(() => {
+        bn.forward(tf.fill([2, 1, 1, 1], v));
+      });
     expect(tf.memory().numTensors).toBe(before);
     expect(bn.runningMean.dataSync()[0]).toBeCloseTo(3, 6);
     bn.dispose();

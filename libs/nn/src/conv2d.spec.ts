@@ -31,10 +31,18 @@ describe.each(['cpu', 'wasm'])('Conv2d on %s', (backend) => {
     ]);
     conv.loadStateDict(sd);
     // x = 1..16 in a 4×4 grid; output 2×2: sums of 3×3 windows centred at (0,0),(0,2),(2,0),(2,2).
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => i + 1),
+      [1, 4, 4, 1],
+    );
     const y = conv.forward(x);
     expect(y.shape).toEqual([1, 2, 2, 1]);
-    expect(Array.from(y.dataSync())).toEqual([1 + 2 + 5 + 6 + 0.5, 2 + 3 + 4 + 6 + 7 + 8 + 0.5, 5 + 6 + 9 + 10 + 13 + 14 + 0.5, 6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16 + 0.5]);
+    expect(Array.from(y.dataSync())).toEqual([
+      1 + 2 + 5 + 6 + 0.5,
+      2 + 3 + 4 + 6 + 7 + 8 + 0.5,
+      5 + 6 + 9 + 10 + 13 + 14 + 0.5,
+      6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16 + 0.5,
+    ]);
     tf.dispose([x, y]);
     conv.dispose();
   });
@@ -43,7 +51,11 @@ describe.each(['cpu', 'wasm'])('Conv2d on %s', (backend) => {
     for (const c of fx.conv2d) {
       const a = c.args;
       const conv = new Conv2d(a.cin, a.cout, a.k, {
-        stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups, bias: a.bias,
+        stride: a.stride,
+        padding: a.padding,
+        dilation: a.dilation,
+        groups: a.groups,
+        bias: a.bias,
       });
       const sd = new Map([['weight', host(c.weight)]]);
       if (c.bias) sd.set('bias', host(c.bias));
@@ -58,7 +70,11 @@ describe.each(['cpu', 'wasm'])('Conv2d on %s', (backend) => {
       // state dict round trip gives torch's OIHW back
       const back = conv.stateDict().get('weight')!;
       expect(back.shape).toEqual(c.weight.shape);
-      expect(Math.max(...c.weight.data.map((v: number, i: number) => Math.abs(Math.fround(v) - (back.data[i] as number))))).toBe(0);
+      expect(
+        Math.max(
+          ...c.weight.data.map((v: number, i: number) => Math.abs(Math.fround(v) - (back.data[i] as number))),
+        ),
+      ).toBe(0);
       conv.dispose();
     }
   });

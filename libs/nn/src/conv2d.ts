@@ -63,7 +63,9 @@ export class Conv2d extends Module {
     this.dilation = pair(opts.dilation ?? 1);
     this.groups = opts.groups ?? 1;
     if (this.stride.some((s) => s > 1) && this.dilation.some((d) => d > 1)) {
-      throw new Error(`Conv2d: stride ${this.stride} with dilation ${this.dilation} is not supported by tfjs`);
+      throw new Error(
+        `Conv2d: stride ${this.stride} with dilation ${this.dilation} is not supported by tfjs`,
+      );
     }
     if (inChannels % this.groups || outChannels % this.groups) {
       throw new Error(`Conv2d: channels ${inChannels}→${outChannels} do not divide by groups=${this.groups}`);
@@ -77,14 +79,15 @@ export class Conv2d extends Module {
       ? tf.zeros([kh, kw, inPerGroup, outChannels])
       : tf.tidy(() =>
           CONV_WEIGHT_LAYOUT.fromTorch(
-            tf.tensor4d(kaimingUniformArray(outChannels * fanIn, fanIn, rng), [outChannels, inPerGroup, kh, kw]),
+            tf.tensor4d(kaimingUniformArray(outChannels * fanIn, fanIn, rng), [
+              outChannels,
+              inPerGroup,
+              kh,
+              kw,
+            ]),
           ),
         );
-    this.weight = this.registerParameter(
-      'weight',
-      init,
-      { layout: CONV_WEIGHT_LAYOUT },
-    );
+    this.weight = this.registerParameter('weight', init, { layout: CONV_WEIGHT_LAYOUT });
     if (opts.bias ?? true) {
       const bound = 1 / Math.sqrt(fanIn);
       const b = opts.zeroInit
@@ -115,12 +118,30 @@ export class Conv2d extends Module {
       if (this.groups === 1) return this.conv(x4, w4, bias, activation);
       if (this.groups === this.inChannels && this.groups === this.outChannels) {
         // depthwise: HWIO [kh, kw, 1, C] → tfjs depthwise filter [kh, kw, C, 1]
-        const dw = tf.reshape(w4, [this.kernelSize[0], this.kernelSize[1], this.inChannels, 1]) as tf.Tensor4D;
+        const dw = tf.reshape(w4, [
+          this.kernelSize[0],
+          this.kernelSize[1],
+          this.inChannels,
+          1,
+        ]) as tf.Tensor4D;
         const [ph, pw] = this.padding;
-        const xp = ph === pw ? x4 : tf.pad(x4, [[0, 0], [ph, ph], [pw, pw], [0, 0]]);
+        const xp =
+          ph === pw
+            ? x4
+            : tf.pad(x4, [
+                [0, 0],
+                [ph, ph],
+                [pw, pw],
+                [0, 0],
+              ]);
         return tf.fused.depthwiseConv2d({
-          x: xp, filter: dw, strides: this.stride, pad: ph === pw ? ph : 'valid', dilations: this.dilation,
-          bias, activation,
+          x: xp,
+          filter: dw,
+          strides: this.stride,
+          pad: ph === pw ? ph : 'valid',
+          dilations: this.dilation,
+          bias,
+          activation,
         });
       }
       const xs = tf.split(x4, this.groups, 3);
@@ -132,7 +153,12 @@ export class Conv2d extends Module {
     });
   }
 
-  private conv(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor | undefined, activation: FusedActivation): tf.Tensor {
+  private conv(
+    x: tf.Tensor4D,
+    w: tf.Tensor4D,
+    bias: tf.Tensor | undefined,
+    activation: FusedActivation,
+  ): tf.Tensor {
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && this.padding[0] === 0 && this.padding[1] === 0) {
@@ -147,13 +173,24 @@ export class Conv2d extends Module {
       return tf.reshape(y, [n, h, wd, w.shape[3]]);
     }
     return tf.fused.conv2d({
-      x, filter: w, strides: this.stride, pad: this.explicitPad(), dilations: this.dilation, bias, activation,
+      x,
+      filter: w,
+      strides: this.stride,
+      pad: this.explicitPad(),
+      dilations: this.dilation,
+      bias,
+      activation,
     });
   }
 
   private explicitPad(): number | [[number, number], [number, number], [number, number], [number, number]] {
     const [ph, pw] = this.padding;
     if (ph === pw) return ph;
-    return [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+    return [
+      [0, 0],
+      [ph, ph],
+      [pw, pw],
+      [0, 0],
+    ];
   }
 }

@@ -19,7 +19,11 @@ describe('FrozenBatchNorm2d', () => {
 
   it('loads a BatchNorm2d state dict strictly, dropping num_batches_tracked (as torchvision does), also nested', () => {
     const bn = new FrozenBatchNorm2d(2);
-    const f32 = (...v: number[]): HostTensor => ({ dtype: 'float32', shape: [v.length], data: Float32Array.from(v) });
+    const f32 = (...v: number[]): HostTensor => ({
+      dtype: 'float32',
+      shape: [v.length],
+      data: Float32Array.from(v),
+    });
     const tracked: HostTensor = { dtype: 'int64', shape: [], data: BigInt64Array.of(7n) };
     const sd: StateDict = new Map([
       ['weight', f32(2, 3)],
@@ -31,7 +35,7 @@ describe('FrozenBatchNorm2d', () => {
     expect(bn.loadStateDict(sd)).toEqual({ missing: [], unexpected: [] });
     expect(Array.from(bn.forward(tf.ones([1, 1, 1, 2])).dataSync())).toEqual([
       expect.closeTo(0.5, 5),
-      expect.closeTo(-1 + 3 * (1 - 2) / 3, 5),
+      expect.closeTo(-1 + (3 * (1 - 2)) / 3, 5),
     ]);
     const seq = new Sequential([new FrozenBatchNorm2d(2)]);
     const nested: StateDict = new Map([...sd].map(([k, v]) => [`0.${k}`, v]));

@@ -50,7 +50,10 @@ export class FrozenBatchNorm2d extends Module implements ChannelAffine {
 
   affine(): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
     return tf.tidy(() => {
-      const scale = tf.mul(this.buffer('weight'), tf.rsqrt(tf.add(this.buffer('running_var'), this.eps))) as tf.Tensor1D;
+      const scale = tf.mul(
+        this.buffer('weight'),
+        tf.rsqrt(tf.add(this.buffer('running_var'), this.eps)),
+      ) as tf.Tensor1D;
       const shift = tf.sub(this.buffer('bias'), tf.mul(this.buffer('running_mean'), scale)) as tf.Tensor1D;
       return { scale, shift };
     });

@@ -16,4 +16,3 @@ export function kaimingUniformArray(n: number, fanIn: number, rng: Rng): Float32
 export function kaimingNormalFanOutArray(n: number, fanOut: number, rng: Rng): Float32Array {
   return rng.normalArray(n, 0, Math.sqrt(2 / fanOut));
 }
-

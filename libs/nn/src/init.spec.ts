@@ -9,7 +9,11 @@ describe('initTorchvisionResNet', () => {
 
   it('gives convs N(0, 2/fan_out), BN weight 1 / bias 0, leaves Linear at torch default; seeded', () => {
     const make = () =>
-      new Sequential([new Conv2d(16, 64, 3, { bias: false }), new BatchNorm2d(64), new Linear(8, 2, { rng: new Rng(9) })]);
+      new Sequential([
+        new Conv2d(16, 64, 3, { bias: false }),
+        new BatchNorm2d(64),
+        new Linear(8, 2, { rng: new Rng(9) }),
+      ]);
     const a = make();
     const bn = a.at(1) as BatchNorm2d;
     const fcBefore = Array.from((a.at(2) as Linear).weight.dataSync());

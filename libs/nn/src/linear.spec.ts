@@ -13,7 +13,12 @@ describe.each(['cpu', 'wasm'])('Linear on %s', (backend) => {
 
   it('computes x·Wᵀ + b by hand and keeps torch [out, in] weights', () => {
     const fc = new Linear(2, 1);
-    fc.loadStateDict(new Map([['weight', toHost([2, 3], [1, 2])], ['bias', toHost([1])]]));
+    fc.loadStateDict(
+      new Map([
+        ['weight', toHost([2, 3], [1, 2])],
+        ['bias', toHost([1])],
+      ]),
+    );
     const y = fc.forward(tf.tensor2d([1, 1, 2, -1], [2, 2]));
     expect(Array.from(y.dataSync())).toEqual([6, 2]);
     expect(fc.stateDict().get('weight')!.shape).toEqual([1, 2]);
@@ -24,7 +29,12 @@ describe.each(['cpu', 'wasm'])('Linear on %s', (backend) => {
   it('matches torch.nn.Linear (fixture nn-layers.json, 1e-5), default init within U(±1/√in), gradients flow', () => {
     const fc = new Linear(5, 3, { rng: new Rng(0) });
     expect(Math.max(...Array.from(fc.weight.dataSync(), Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(5));
-    fc.loadStateDict(new Map([['weight', toHost(fx.weight)], ['bias', toHost(fx.bias)]]));
+    fc.loadStateDict(
+      new Map([
+        ['weight', toHost(fx.weight)],
+        ['bias', toHost(fx.bias)],
+      ]),
+    );
     const x = toTensor(fx.x);
     const y = fc.forward(x);
     expect(maxAbsDiff(y, fx.y)).toBeLessThan(1e-5);

@@ -33,7 +33,9 @@ describe.each(['cpu', 'wasm'])('MaxPool2d on %s', (backend) => {
 describe('MaxPool2d gradient (cpu)', () => {
   it('routes the gradient to the max only', async () => {
     await tf.setBackend('cpu');
-    const g = tf.grad((x: tf.Tensor) => tf.sum(new MaxPool2d(2, 2).forward(x)))(tf.tensor4d([1, 5, 3, 2], [1, 2, 2, 1]));
+    const g = tf.grad((x: tf.Tensor) => tf.sum(new MaxPool2d(2, 2).forward(x)))(
+      tf.tensor4d([1, 5, 3, 2], [1, 2, 2, 1]),
+    );
     expect(Array.from(g.dataSync())).toEqual([0, 1, 0, 0]);
   });
 });

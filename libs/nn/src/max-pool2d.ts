@@ -29,7 +29,15 @@ export class MaxPool2d extends Module {
   /** x [N, H, W, C] → [N, H', W', C]. */
   forward(x: tf.Tensor): tf.Tensor {
     const [ph, pw] = this.padding;
-    const pad = ph === pw ? ph : ([[0, 0], [ph, ph], [pw, pw], [0, 0]] as tf.backend_util.ExplicitPadding);
+    const pad =
+      ph === pw
+        ? ph
+        : ([
+            [0, 0],
+            [ph, ph],
+            [pw, pw],
+            [0, 0],
+          ] as tf.backend_util.ExplicitPadding);
     return tf.maxPool(x as tf.Tensor4D, this.kernelSize, this.stride, pad);
   }
 }
@@ -38,6 +46,20 @@ export class MaxPool2d extends Module {
 export function maxPool2dReference(x: tf.Tensor4D, k: Pair, s: Pair, p: Pair): tf.Tensor4D {
   const [ph, pw] = pair(p);
   return tf.tidy(() =>
-    tf.maxPool(tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], -Infinity), pair(k), pair(s), 'valid'),
+    tf.maxPool(
+      tf.pad(
+        x,
+        [
+          [0, 0],
+          [ph, ph],
+          [pw, pw],
+          [0, 0],
+        ],
+        -Infinity,
+      ),
+      pair(k),
+      pair(s),
+      'valid',
+    ),
   );
 }

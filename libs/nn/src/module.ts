@@ -186,7 +186,11 @@ export abstract class Module {
       const values = t.dataSync();
       t.dispose();
       if (s.torchDType === 'int64') {
-        sd.set(name, { dtype: 'int64', shape, data: BigInt64Array.from(values, (x) => BigInt(Math.round(x))) });
+        sd.set(name, {
+          dtype: 'int64',
+          shape,
+          data: BigInt64Array.from(values, (x) => BigInt(Math.round(x))),
+        });
       } else {
         sd.set(name, { dtype: 'float32', shape, data: Float32Array.from(values) });
       }
@@ -228,7 +232,12 @@ export abstract class Module {
     if (strict && missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
     if (problems.length) {
-      throw new StateDictError(`state dict does not fit the model:\n  ${problems.join('\n  ')}`, missing, unexpected, mismatched);
+      throw new StateDictError(
+        `state dict does not fit the model:\n  ${problems.join('\n  ')}`,
+        missing,
+        unexpected,
+        mismatched,
+      );
     }
     for (const [name, s] of slots) {
       const src = sd.get(name);
@@ -258,7 +267,8 @@ export function hostToTensor(h: HostTensor): tf.Tensor {
   if (h.data.length !== numel(h.shape)) {
     throw new Error(`host tensor has ${h.data.length} values for shape ${shapeToString(h.shape)}`);
   }
-  if (h.data instanceof BigInt64Array) return tf.tensor(Float32Array.from(h.data, Number), h.shape, 'float32');
+  if (h.data instanceof BigInt64Array)
+    return tf.tensor(Float32Array.from(h.data, Number), h.shape, 'float32');
   if (h.data instanceof Int32Array) return tf.tensor(h.data, h.shape, 'int32');
   if (h.data instanceof Uint8Array) return tf.tensor(Float32Array.from(h.data), h.shape, 'float32');
   return tf.tensor(h.data, h.shape, 'float32');

@@ -8,9 +8,18 @@ describe('Sequential', () => {
   });
 
   it('names children 0, 1, … like torch and chains forward without leaking', () => {
-    const s = new Sequential([new Conv2d(2, 4, 1, { bias: false, rng: new Rng(1) }), new BatchNorm2d(4), new ReLU()]);
+    const s = new Sequential([
+      new Conv2d(2, 4, 1, { bias: false, rng: new Rng(1) }),
+      new BatchNorm2d(4),
+      new ReLU(),
+    ]);
     expect([...s.stateDict().keys()]).toEqual([
-      '0.weight', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked',
+      '0.weight',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
     ]);
     s.eval();
     const x = tf.ones([1, 3, 3, 2]);

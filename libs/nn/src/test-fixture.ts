@@ -17,7 +17,11 @@ export function nnLayerFixture(): any {
 
 export function toHost(t: FixtureTensor | number[], shape?: number[]): HostTensor {
   const data = Array.isArray(t) ? t : t.data;
-  return { dtype: 'float32', shape: shape ?? (Array.isArray(t) ? [t.length] : t.shape), data: Float32Array.from(data) };
+  return {
+    dtype: 'float32',
+    shape: shape ?? (Array.isArray(t) ? [t.length] : t.shape),
+    data: Float32Array.from(data),
+  };
 }
 
 export function toTensor(t: FixtureTensor): tf.Tensor {

@@ -22,7 +22,9 @@ export function ortAvailable(): boolean {
  * @example
  * const det = await loadDetectorEngine({ arch: 'fasterrcnn_resnet50_fpn', weights: 'coco.pth', engine: 'auto' });
  */
-export async function loadDetectorEngine(opts: DetectorLoadOptions & { engine?: EngineName }): Promise<ImageDetector> {
+export async function loadDetectorEngine(
+  opts: DetectorLoadOptions & { engine?: EngineName },
+): Promise<ImageDetector> {
   const engine = opts.engine ?? 'auto';
   const det = await Detector.load({ ...opts, warmup: engine === 'tfjs' });
   const cpuBackend = ['wasm', 'cpu'].includes(det.info.backend);
@@ -32,7 +34,9 @@ export async function loadDetectorEngine(opts: DetectorLoadOptions & { engine?: 
   }
   try {
     if (!ortAvailable()) {
-      throw new Error('--engine ort: the optional package onnxruntime-node is not installed (npm i onnxruntime-node)');
+      throw new Error(
+        '--engine ort: the optional package onnxruntime-node is not installed (npm i onnxruntime-node)',
+      );
     }
     const ort = await createOrtDetector(det.model, {
       modelName: det.info.model,

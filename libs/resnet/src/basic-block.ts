@@ -47,11 +47,24 @@ export class BasicBlock extends Module implements ResidualBlock {
     if ((opts.groups ?? 1) !== 1 || (opts.baseWidth ?? 64) !== 64) {
       throw new Error('BasicBlock only supports groups=1 and baseWidth=64 (as torchvision)');
     }
-    if ((opts.dilation ?? 1) > 1) throw new Error('Dilation > 1 not supported in BasicBlock (as torchvision)');
+    if ((opts.dilation ?? 1) > 1)
+      throw new Error('Dilation > 1 not supported in BasicBlock (as torchvision)');
     const stride = opts.stride ?? 1;
-    this.conv1 = this.registerModule('conv1', new Conv2d(inplanes, planes, 3, { stride, padding: 1, bias: false, rng: opts.rng, zeroInit: opts.zeroInit }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(inplanes, planes, 3, {
+        stride,
+        padding: 1,
+        bias: false,
+        rng: opts.rng,
+        zeroInit: opts.zeroInit,
+      }),
+    );
     this.bn1 = this.registerModule('bn1', opts.norm(planes));
-    this.conv2 = this.registerModule('conv2', new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng: opts.rng, zeroInit: opts.zeroInit }));
+    this.conv2 = this.registerModule(
+      'conv2',
+      new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng: opts.rng, zeroInit: opts.zeroInit }),
+    );
     this.bn2 = this.registerModule('bn2', opts.norm(planes));
     if (opts.downsample) this.downsample = this.registerModule('downsample', opts.downsample);
     this.outChannels = planes;

@@ -35,14 +35,29 @@ export class Bottleneck extends Module implements ResidualBlock {
     this.bn1 = this.registerModule('bn1', opts.norm(width));
     this.conv2 = this.registerModule(
       'conv2',
-      new Conv2d(width, width, 3, { stride: opts.stride ?? 1, padding: dilation, dilation, groups, bias: false, rng, zeroInit }),
+      new Conv2d(width, width, 3, {
+        stride: opts.stride ?? 1,
+        padding: dilation,
+        dilation,
+        groups,
+        bias: false,
+        rng,
+        zeroInit,
+      }),
     );
     this.bn2 = this.registerModule('bn2', opts.norm(width));
-    this.conv3 = this.registerModule('conv3', new Conv2d(width, planes * Bottleneck.expansion, 1, { bias: false, rng, zeroInit }));
+    this.conv3 = this.registerModule(
+      'conv3',
+      new Conv2d(width, planes * Bottleneck.expansion, 1, { bias: false, rng, zeroInit }),
+    );
     this.bn3 = this.registerModule('bn3', opts.norm(planes * Bottleneck.expansion));
     if (opts.downsample) this.downsample = this.registerModule('downsample', opts.downsample);
     this.outChannels = planes * Bottleneck.expansion;
-    this.steps = [new ConvNorm(this.conv1, this.bn1), new ConvNorm(this.conv2, this.bn2), new ConvNorm(this.conv3, this.bn3)];
+    this.steps = [
+      new ConvNorm(this.conv1, this.bn1),
+      new ConvNorm(this.conv2, this.bn2),
+      new ConvNorm(this.conv3, this.bn3),
+    ];
   }
 
   get lastNorm(): Layer {

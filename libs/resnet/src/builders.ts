@@ -29,7 +29,10 @@ export const RESNET_ARCHS = Object.keys(ARCHS) as ResNetArch[];
 export function buildResNet(arch: string, opts: ResNetOptions = {}): ResNet {
   const a = (ARCHS as Record<string, (typeof ARCHS)[ResNetArch]>)[arch];
   if (!a) throw new Error(`unknown ResNet arch "${arch}"; valid: ${RESNET_ARCHS.join(', ')}`);
-  const extra = 'groups' in a || 'widthPerGroup' in a ? { groups: (a as { groups?: number }).groups, widthPerGroup: a.widthPerGroup } : {};
+  const extra =
+    'groups' in a || 'widthPerGroup' in a
+      ? { groups: (a as { groups?: number }).groups, widthPerGroup: a.widthPerGroup }
+      : {};
   return new ResNet(a.block, [...a.layers] as [number, number, number, number], { ...extra, ...opts });
 }
 

@@ -3,14 +3,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@resdet/nn';
 import { CifarBlock, cifarResNet } from './index';
 
-const params = (m: { namedParameters(): [string, tf.Variable][] }) => m.namedParameters().reduce((s, [, v]) => s + v.size, 0);
+const params = (m: { namedParameters(): [string, tf.Variable][] }) =>
+  m.namedParameters().reduce((s, [, v]) => s + v.size, 0);
 
 describe('CIFAR ResNets (He et al. 2016 §4.2)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
 
-  it('have the paper\'s parameter counts (0.27M for ResNet-20, 0.46M for ResNet-32; option A)', () => {
+  it("have the paper's parameter counts (0.27M for ResNet-20, 0.46M for ResNet-32; option A)", () => {
     const want: Record<number, number> = { 20: 0.27, 32: 0.46 };
     for (const [d, m] of Object.entries(want)) {
       const net = cifarResNet(Number(d));
@@ -23,11 +24,19 @@ describe('CIFAR ResNets (He et al. 2016 §4.2)', () => {
     const a = new CifarBlock(2, 4, 2, 'A', new Rng(1)).eval();
     const b = new CifarBlock(2, 4, 2, 'B', new Rng(1)).eval();
     expect([...b.stateDict().keys()].filter((k) => k.startsWith('shortcut'))).toEqual([
-      'shortcut.0.weight', 'shortcut.1.weight', 'shortcut.1.bias', 'shortcut.1.running_mean', 'shortcut.1.running_var', 'shortcut.1.num_batches_tracked',
+      'shortcut.0.weight',
+      'shortcut.1.weight',
+      'shortcut.1.bias',
+      'shortcut.1.running_mean',
+      'shortcut.1.running_var',
+      'shortcut.1.num_batches_tracked',
     ]);
     // zero conv weights → residual branch is BN bias (0) → output = relu(shortcut)
     for (const v of [a.conv1.weight, a.conv2.weight]) v.assign(tf.zerosLike(v));
-    const x = tf.tensor4d(Array.from({ length: 4 * 4 * 2 }, (_, i) => i + 1), [1, 4, 4, 2]);
+    const x = tf.tensor4d(
+      Array.from({ length: 4 * 4 * 2 }, (_, i) => i + 1),
+      [1, 4, 4, 2],
+    );
     const y = a.forward(x);
     expect(y.shape).toEqual([1, 2, 2, 4]);
     // pixel (0,0) of x is [1, 2] → [0, 1, 2, 0]; pixel (0,2) is [5, 6]

@@ -28,14 +28,23 @@ export class CifarBlock extends Module implements Layer {
     rng: Rng,
   ) {
     super();
-    this.conv1 = this.registerModule('conv1', new Conv2d(inPlanes, planes, 3, { stride, padding: 1, bias: false, rng, zeroInit: true }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(inPlanes, planes, 3, { stride, padding: 1, bias: false, rng, zeroInit: true }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
-    this.conv2 = this.registerModule('conv2', new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng, zeroInit: true }));
+    this.conv2 = this.registerModule(
+      'conv2',
+      new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng, zeroInit: true }),
+    );
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
     if (shortcut === 'B' && (stride !== 1 || inPlanes !== planes)) {
       this.projection = this.registerModule(
         'shortcut',
-        new Downsample(new Conv2d(inPlanes, planes, 1, { stride, bias: false, rng, zeroInit: true }), new BatchNorm2d(planes)),
+        new Downsample(
+          new Conv2d(inPlanes, planes, 1, { stride, bias: false, rng, zeroInit: true }),
+          new BatchNorm2d(planes),
+        ),
       );
     }
     this.steps = [new ConvNorm(this.conv1, this.bn1), new ConvNorm(this.conv2, this.bn2)];
@@ -58,7 +67,13 @@ export class CifarBlock extends Module implements Layer {
       s = tf.stridedSlice(s, [0, 0, 0, 0], [n, h, w, c], [1, this.stride, this.stride, 1]) as tf.Tensor4D;
     }
     const extra = this.planes - this.inPlanes;
-    if (extra > 0) s = tf.pad(s, [[0, 0], [0, 0], [0, 0], [Math.floor(extra / 2), extra - Math.floor(extra / 2)]]);
+    if (extra > 0)
+      s = tf.pad(s, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [Math.floor(extra / 2), extra - Math.floor(extra / 2)],
+      ]);
     return s;
   }
 
@@ -96,11 +111,15 @@ export class CifarResNet extends Module implements Layer {
     opts: CifarResNetOptions = {},
   ) {
     super();
-    if ((depth - 2) % 6 !== 0 || depth < 8) throw new Error(`CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110), got ${depth}`);
+    if ((depth - 2) % 6 !== 0 || depth < 8)
+      throw new Error(`CIFAR ResNet depth must be 6n+2 (20, 32, 44, 56, 110), got ${depth}`);
     const n = (depth - 2) / 6;
     const rng = opts.rng ?? new Rng(0);
     const shortcut = opts.shortcut ?? 'A';
-    this.conv1 = this.registerModule('conv1', new Conv2d(3, 16, 3, { padding: 1, bias: false, rng, zeroInit: true }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(3, 16, 3, { padding: 1, bias: false, rng, zeroInit: true }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(16));
     this.stem = new ConvNorm(this.conv1, this.bn1);
     this.blocks = [];

@@ -12,7 +12,8 @@ describe('preprocessForClassification', () => {
     const x = preprocessForClassification({ data, width: 4, height: 4 }, { resize: 8, crop: 4 });
     expect(x.shape).toEqual([1, 4, 4, 3]);
     const v = x.dataSync();
-    for (const i of [0, 1, 2, 47]) expect(v[i]).toBeCloseTo((data[i] / 255 - IMAGENET_MEAN[i % 3]) / IMAGENET_STD[i % 3], 5);
+    for (const i of [0, 1, 2, 47])
+      expect(v[i]).toBeCloseTo((data[i] / 255 - IMAGENET_MEAN[i % 3]) / IMAGENET_STD[i % 3], 5);
     x.dispose();
   });
 
@@ -23,7 +24,9 @@ describe('preprocessForClassification', () => {
     expect(x.shape).toEqual([1, 4, 4, 3]);
     expect(x.dataSync()[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
     x.dispose();
-    expect(() => preprocessForClassification({ data, width: 6, height: 3 }, { resize: 2, crop: 4 })).toThrow(/smaller than crop/);
+    expect(() => preprocessForClassification({ data, width: 6, height: 3 }, { resize: 2, crop: 4 })).toThrow(
+      /smaller than crop/,
+    );
   });
 
   it('topK gives softmax probabilities, highest first', () => {

@@ -29,7 +29,10 @@ export interface ClassifyPreprocessOptions {
  * @example
  * const x = preprocessForClassification(await readImage('cat.jpg'), { resize: 256, crop: 224 });
  */
-export function preprocessForClassification(img: RgbPixels, opts: ClassifyPreprocessOptions = {}): tf.Tensor4D {
+export function preprocessForClassification(
+  img: RgbPixels,
+  opts: ClassifyPreprocessOptions = {},
+): tf.Tensor4D {
   const resize = opts.resize ?? 256;
   const crop = opts.crop ?? 224;
   const { width: w, height: h } = img;
@@ -39,9 +42,12 @@ export function preprocessForClassification(img: RgbPixels, opts: ClassifyPrepro
   return tf.tidy(() => {
     let x = tf.div(tf.cast(tf.tensor4d(img.data, [1, h, w, 3], 'int32'), 'float32'), 255) as tf.Tensor4D;
     if (!(w === crop && h === crop)) {
-      const [nh, nw] = w <= h ? [Math.floor((resize * h) / w), resize] : [resize, Math.floor((resize * w) / h)];
+      const [nh, nw] =
+        w <= h ? [Math.floor((resize * h) / w), resize] : [resize, Math.floor((resize * w) / h)];
       if (nh < crop || nw < crop) {
-        throw new Error(`preprocessForClassification: resize ${resize} gives ${nw}×${nh}, smaller than crop ${crop}`);
+        throw new Error(
+          `preprocessForClassification: resize ${resize} gives ${nw}×${nh}, smaller than crop ${crop}`,
+        );
       }
       if (nh !== h || nw !== w) x = tf.image.resizeBilinear(x, [nh, nw], false, true);
       const top = Math.round((nh - crop) / 2);

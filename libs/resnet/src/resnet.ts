@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  AdaptiveAvgPool2d, Conv2d, initTorchvisionResNet, constantInit, Layer, Linear, MaxPool2d, Module, Rng,
+  AdaptiveAvgPool2d,
+  Conv2d,
+  initTorchvisionResNet,
+  constantInit,
+  Layer,
+  Linear,
+  MaxPool2d,
+  Module,
+  Rng,
 } from '@resdet/nn';
 import { BasicBlock, ResidualBlock } from './basic-block';
 import { Bottleneck } from './bottleneck';
@@ -87,7 +95,10 @@ export class ResNet extends Module {
     const shape = { groups: opts.groups ?? 1, baseWidth: opts.widthPerGroup ?? 64, norm, rng, zeroInit };
     const base = opts.baseChannels ?? 64;
     this.inplanes = base;
-    this.conv1 = this.registerModule('conv1', new Conv2d(3, base, 7, { stride: 2, padding: 3, bias: false, rng, zeroInit }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(3, base, 7, { stride: 2, padding: 3, bias: false, rng, zeroInit }),
+    );
     this.bn1 = this.registerModule('bn1', norm(base));
     this.stem = new ConvNorm(this.conv1, this.bn1);
     const planes = [base, base * 2, base * 4, base * 8];
@@ -98,7 +109,10 @@ export class ResNet extends Module {
     });
     this.numFeatures = base * 8 * (block === 'basic' ? BasicBlock.expansion : Bottleneck.expansion);
     if (opts.includeTop ?? true) {
-      this.fc = this.registerModule('fc', new Linear(this.numFeatures, opts.numClasses ?? 1000, { rng, zeroInit: skipInit }));
+      this.fc = this.registerModule(
+        'fc',
+        new Linear(this.numFeatures, opts.numClasses ?? 1000, { rng, zeroInit: skipInit }),
+      );
     }
     if (!skipInit) {
       initTorchvisionResNet(this, rng);
@@ -124,16 +138,28 @@ export class ResNet extends Module {
     let downsample: Layer | undefined;
     if (stride !== 1 || this.inplanes !== planes * expansion) {
       downsample = new Downsample(
-        new Conv2d(this.inplanes, planes * expansion, 1, { stride, bias: false, rng: o.rng, zeroInit: o.zeroInit }),
+        new Conv2d(this.inplanes, planes * expansion, 1, {
+          stride,
+          bias: false,
+          rng: o.rng,
+          zeroInit: o.zeroInit,
+        }),
         o.norm(planes * expansion),
       );
     }
-    const common = { groups: o.groups, baseWidth: o.baseWidth, norm: o.norm, rng: o.rng, zeroInit: o.zeroInit };
+    const common = {
+      groups: o.groups,
+      baseWidth: o.baseWidth,
+      norm: o.norm,
+      rng: o.rng,
+      zeroInit: o.zeroInit,
+    };
     const blocks: ResidualBlock[] = [
       new Block(this.inplanes, planes, { ...common, stride, downsample, dilation: previousDilation }),
     ];
     this.inplanes = planes * expansion;
-    for (let i = 1; i < count; i++) blocks.push(new Block(this.inplanes, planes, { ...common, dilation: this.dilation }));
+    for (let i = 1; i < count; i++)
+      blocks.push(new Block(this.inplanes, planes, { ...common, dilation: this.dilation }));
     return blocks;
   }
 

@@ -77,10 +77,18 @@ const required = (id: string): Loaded => {
  * backend starts, so `navigator.gpu` is set (wrapped for the software adapter, which needs the compatibility
  * feature level) before the package is loaded.
  */
-function installWebGpu(probe: WebGpuProbe & { gpu: NonNullable<WebGpuProbe['gpu']> }, software: boolean): string | undefined {
+function installWebGpu(
+  probe: WebGpuProbe & { gpu: NonNullable<WebGpuProbe['gpu']> },
+  software: boolean,
+): string | undefined {
   const gpu = probe.gpu;
   const nav = software
-    ? { gpu: { ...gpu, requestAdapter: (o?: object) => gpu.requestAdapter({ ...o, featureLevel: 'compatibility' }) } }
+    ? {
+        gpu: {
+          ...gpu,
+          requestAdapter: (o?: object) => gpu.requestAdapter({ ...o, featureLevel: 'compatibility' }),
+        },
+      }
     : { gpu };
   Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
   return tryRequire('@tensorflow/tfjs-backend-webgpu');
@@ -108,7 +116,9 @@ async function load(name: BackendName, opts: RuntimeOptions, forced: boolean): P
       const problem = installWebGpu({ ...probe, gpu: probe.gpu }, software);
       if (problem) return { problem };
       const a = probe.adapter;
-      return { detail: ` (${[a.description, a.device, a.vendor].filter(Boolean).join(', ')}${a.software ? '; software' : ''})` };
+      return {
+        detail: ` (${[a.description, a.device, a.vendor].filter(Boolean).join(', ')}${a.software ? '; software' : ''})`,
+      };
     }
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');

@@ -10,11 +10,26 @@ describe('resdet extra gradients', () => {
   });
 
   const gradOf = (f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): number[] =>
-    Array.from(tf.grad((v: tf.Tensor) => tf.sum(f(v)))(x).dataSync());
+    Array.from(
+      tf
+        .grad((v: tf.Tensor) => tf.sum(f(v)))(x)
+        .dataSync(),
+    );
 
   it('GatherNd scatters dy back, summing repeats', () => {
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
-    const idx = tf.tensor2d([[0, 1], [1, 0], [0, 1]], [3, 2], 'int32');
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const idx = tf.tensor2d(
+      [
+        [0, 1],
+        [1, 0],
+        [0, 1],
+      ],
+      [3, 2],
+      'int32',
+    );
     expect(gradOf((v) => tf.gatherND(v, idx), x)).toEqual([0, 2, 1, 0]);
   });
 
@@ -28,16 +43,36 @@ describe('resdet extra gradients', () => {
   it('StridedSlice puts dy where the slice read, zeros elsewhere (strides 2, shrink axis)', () => {
     const x = tf.reshape(tf.range(0, 12), [3, 4]);
     // rows 0 and 2, columns 1 and 3
-    expect(gradOf((v) => tf.stridedSlice(v, [0, 1], [3, 4], [2, 2]), x)).toEqual([0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1]);
-    // row 1 only, shrunk to 1-D
-    expect(gradOf((v) => tf.mul(tf.stridedSlice(v, [1, 0], [2, 4], [1, 1], 0, 0, 0, 0, 1), tf.tensor1d([1, 2, 3, 4])), x)).toEqual([
-      0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0,
+    expect(gradOf((v) => tf.stridedSlice(v, [0, 1], [3, 4], [2, 2]), x)).toEqual([
+      0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1,
     ]);
+    // row 1 only, shrunk to 1-D
+    expect(
+      gradOf(
+        (v) => tf.mul(tf.stridedSlice(v, [1, 0], [2, 4], [1, 1], 0, 0, 0, 0, 1), tf.tensor1d([1, 2, 3, 4])),
+        x,
+      ),
+    ).toEqual([0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0]);
   });
 
   it('TopK routes dy to the chosen elements per row', () => {
-    const x = tf.tensor2d([[3, 1, 2], [0, 5, 4]]);
-    expect(gradOf((v) => tf.mul(tf.topk(v, 2).values, tf.tensor2d([[1, 10], [100, 1000]])), x)).toEqual([1, 0, 10, 0, 100, 1000]);
+    const x = tf.tensor2d([
+      [3, 1, 2],
+      [0, 5, 4],
+    ]);
+    expect(
+      gradOf(
+        (v) =>
+          tf.mul(
+            tf.topk(v, 2).values,
+            tf.tensor2d([
+              [1, 10],
+              [100, 1000],
+            ]),
+          ),
+        x,
+      ),
+    ).toEqual([1, 0, 10, 0, 100, 1000]);
   });
 
   it('Cumsum along a non-last axis keeps the shape (tfjs 4.22 transposes it)', () => {
@@ -55,8 +90,13 @@ describe('resdet extra gradients', () => {
     }, d);
     expect(g[0]).toBeCloseTo(0.05 / beta, 5);
     expect(g.slice(1)).toEqual([1, -1]);
-    const boxes = tf.tensor2d([[0, 0, 1, 1], [0, 0, 1, 1.1]]);
+    const boxes = tf.tensor2d([
+      [0, 0, 1, 1],
+      [0, 0, 1, 1.1],
+    ]);
     const s = tf.tensor1d([0.9, 0.8]);
-    expect(gradOf((v) => tf.gather(v, tf.image.nonMaxSuppression(boxes, v as tf.Tensor1D, 2, 0.5)), s)).toEqual([1, 0]);
+    expect(
+      gradOf((v) => tf.gather(v, tf.image.nonMaxSuppression(boxes, v as tf.Tensor1D, 2, 0.5)), s),
+    ).toEqual([1, 0]);
   });
 });

@@ -53,11 +53,13 @@ function withFloatIntInputs(base: GradConfig, intInputs: string[]): GradConfig {
   return { ...base, inputsToSave: all, gradFunc };
 }
 
-
 /** dx for an op that picks elements of x: `idx` holds, per output element, its flat index in x. */
 function scatterAddGrad(dy: Tensor, idx: Tensor, x: Tensor): Tensor {
   return tf.tidy(() =>
-    tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [-1]), tf.reshape(idx, [-1]) as tf.Tensor1D, x.size), x.shape),
+    tf.reshape(
+      tf.unsortedSegmentSum(tf.reshape(dy, [-1]), tf.reshape(idx, [-1]) as tf.Tensor1D, x.size),
+      x.shape,
+    ),
   );
 }
 
@@ -67,11 +69,25 @@ function scatterAddGrad(dy: Tensor, idx: Tensor, x: Tensor): Tensor {
  */
 export function stridedSliceIndices(xShape: number[], attrs: NamedAttrMap): Int32Array {
   const a = attrs as unknown as {
-    begin: number[]; end: number[]; strides: number[];
-    beginMask: number; endMask: number; ellipsisMask: number; newAxisMask: number; shrinkAxisMask: number;
+    begin: number[];
+    end: number[];
+    strides: number[];
+    beginMask: number;
+    endMask: number;
+    ellipsisMask: number;
+    newAxisMask: number;
+    shrinkAxisMask: number;
   };
   const info = tf.slice_util.sliceInfo(
-    xShape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask,
+    xShape,
+    a.begin,
+    a.end,
+    a.strides,
+    a.beginMask,
+    a.endMask,
+    a.ellipsisMask,
+    a.newAxisMask,
+    a.shrinkAxisMask,
   );
   // Dense output shape, one entry per x dimension (finalShapeSparse drops shrunk axes).
   const shape = tf.slice_util.computeOutShape(info.begin, info.end, info.strides);
@@ -87,7 +103,17 @@ export function stridedSliceIndices(xShape: number[], attrs: NamedAttrMap): Int3
   return out;
 }
 
-const COMPARISONS = ['Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr', 'LogicalXor'];
+const COMPARISONS = [
+  'Equal',
+  'NotEqual',
+  'Greater',
+  'GreaterEqual',
+  'Less',
+  'LessEqual',
+  'LogicalAnd',
+  'LogicalOr',
+  'LogicalXor',
+];
 
 export const RESDET_GRADIENTS: readonly GradConfig[] = [
   ...COMPARISONS.map((k) => zeroGrad(k, ['a', 'b'])),
@@ -115,7 +141,10 @@ export const RESDET_GRADIENTS: readonly GradConfig[] = [
     kernelName: 'StridedSlice',
     inputsToSave: ['x'],
     gradFunc: (dy, [x], attrs) => ({
-      x: () => tf.tidy(() => scatterAddGrad(dy as Tensor, tf.tensor(stridedSliceIndices(x.shape, attrs), undefined, 'int32'), x)),
+      x: () =>
+        tf.tidy(() =>
+          scatterAddGrad(dy as Tensor, tf.tensor(stridedSliceIndices(x.shape, attrs), undefined, 'int32'), x),
+        ),
     }),
   },
   {
@@ -138,7 +167,11 @@ export const RESDET_GRADIENTS: readonly GradConfig[] = [
   {
     kernelName: 'Cumsum',
     gradFunc: (dy, _saved, attrs) => {
-      const { axis, exclusive, reverse } = attrs as unknown as { axis: number; exclusive: boolean; reverse: boolean };
+      const { axis, exclusive, reverse } = attrs as unknown as {
+        axis: number;
+        exclusive: boolean;
+        reverse: boolean;
+      };
       return { x: () => tf.cumsum(dy as Tensor, axis, exclusive, !reverse) };
     },
   },

@@ -22,7 +22,10 @@ interface SwcCore {
 
 /** True when tfjs-core's gradient functions are registered (e.g. by a bundle that imported them itself). */
 export function gradientsRegistered(): boolean {
-  return PROBE_GRADIENTS.every((k) => tf.getGradient(k) != null) && typeof (tf.Tensor.prototype as unknown as Record<string, unknown>).reshape === 'function';
+  return (
+    PROBE_GRADIENTS.every((k) => tf.getGradient(k) != null) &&
+    typeof (tf.Tensor.prototype as unknown as Record<string, unknown>).reshape === 'function'
+  );
 }
 
 /**
@@ -83,6 +86,8 @@ function loadTfjsGradients(): void {
   load(path.join(coreDir, 'dist', 'register_all_gradients.js'));
   load(path.join(coreDir, 'dist', 'public', 'chained_ops', 'register_all_chained_ops.js'));
   if (!gradientsRegistered()) {
-    throw new RuntimeError(`loaded ${coreDir}/dist/register_all_gradients.js but gradients are still missing`);
+    throw new RuntimeError(
+      `loaded ${coreDir}/dist/register_all_gradients.js but gradients are still missing`,
+    );
   }
 }

@@ -13,7 +13,12 @@ export { disposeInfo, heapF32, heapI32, KernelError, reshapeInfo, runWasmKernel 
 export type { WasmBackendLike } from './kernels/wasm-ops';
 export * from './webgpu';
 export { diagnoseBackends, type BackendReport } from './diagnose';
-export { registerWebgpuKernels, unregisterWebgpuKernels, webgpuKernelActive, WEBGPU_KERNEL_NAMES } from './webgpu-kernels/register';
+export {
+  registerWebgpuKernels,
+  unregisterWebgpuKernels,
+  webgpuKernelActive,
+  WEBGPU_KERNEL_NAMES,
+} from './webgpu-kernels/register';
 export {
   chooseTiling,
   planSplitK,

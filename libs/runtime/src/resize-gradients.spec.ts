@@ -30,7 +30,10 @@ const CASES: Array<[string, Resize]> = [
   ['bilinear up, non-square', (x) => tf.image.resizeBilinear(x, [12, 20])],
   ['bilinear down', (x) => tf.image.resizeBilinear(x, [4, 5])],
   ['bilinear alignCorners', (x) => tf.image.resizeBilinear(x, [9, 23], true)],
-  ['bilinear halfPixelCenters (torch align_corners=False)', (x) => tf.image.resizeBilinear(x, [15, 8], false, true)],
+  [
+    'bilinear halfPixelCenters (torch align_corners=False)',
+    (x) => tf.image.resizeBilinear(x, [15, 8], false, true),
+  ],
 ];
 
 describe('resize gradients are the adjoint of the forward resize', () => {
@@ -40,7 +43,9 @@ describe('resize gradients are the adjoint of the forward resize', () => {
   });
 
   it('maps output rows to nearest source rows like tfjs (hand-worked: 3 → 7, legacy)', () => {
-    expect(Array.from(nearestSources(3, 7, { alignCorners: false, halfPixelCenters: false, size: [7, 7] }))).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    expect(
+      Array.from(nearestSources(3, 7, { alignCorners: false, halfPixelCenters: false, size: [7, 7] })),
+    ).toEqual([0, 0, 0, 1, 1, 2, 2]);
   });
 
   for (const backend of ['cpu', 'wasm']) {

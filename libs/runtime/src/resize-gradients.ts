@@ -35,7 +35,11 @@ export function nearestSources(inSize: number, outSize: number, a: ResizeAttrs):
 }
 
 /** For each output position along one axis: the two bilinear sources and the weight of the second. */
-export function bilinearSources(inSize: number, outSize: number, a: ResizeAttrs): { lo: Int32Array; hi: Int32Array; w: Float32Array } {
+export function bilinearSources(
+  inSize: number,
+  outSize: number,
+  a: ResizeAttrs,
+): { lo: Int32Array; hi: Int32Array; w: Float32Array } {
   const ratio = axisRatio(inSize, outSize, a.alignCorners);
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
@@ -53,7 +57,11 @@ export function bilinearSources(inSize: number, outSize: number, a: ResizeAttrs)
  * dx = Σ_taps scatter-add of dy·weight to the tap's source pixel. `taps` hold, per output pixel (row-major
  * over outH×outW), a flat source pixel index and a weight.
  */
-function scatterPixels(dy: Tensor, images: Tensor, taps: Array<{ idx: Int32Array; w?: Float32Array }>): Tensor {
+function scatterPixels(
+  dy: Tensor,
+  images: Tensor,
+  taps: Array<{ idx: Int32Array; w?: Float32Array }>,
+): Tensor {
   return tf.tidy(() => {
     const [b, h, w, c] = images.shape;
     const [, oh, ow] = dy.shape;

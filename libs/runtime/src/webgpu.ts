@@ -68,7 +68,13 @@ function loadDawn(): Dawn | undefined {
   }
 }
 
-const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/nvidia/lib64', '/usr/lib/aarch64-linux-gnu'];
+const LIB_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/usr/local/nvidia/lib64',
+  '/usr/lib/aarch64-linux-gnu',
+];
 
 /** Whether a shared library is present in the usual Linux library folders. */
 export function findLibrary(name: string, dirs: readonly string[] = LIB_DIRS): string | undefined {
@@ -80,14 +86,20 @@ export function findLibrary(name: string, dirs: readonly string[] = LIB_DIRS): s
 }
 
 /** The ICD manifest that loads NVIDIA's Vulkan driver through its EGL library (works without a display). */
-export const NVIDIA_EGL_ICD = { file_format_version: '1.0.1', ICD: { library_path: 'libEGL_nvidia.so.0', api_version: '1.4.312' } };
+export const NVIDIA_EGL_ICD = {
+  file_format_version: '1.0.1',
+  ICD: { library_path: 'libEGL_nvidia.so.0', api_version: '1.4.312' },
+};
 
 /**
  * Headless NVIDIA: the default `nvidia_icd.json` names the GLX library, which fails without a display. When
  * `libEGL_nvidia.so.0` is present and the caller has not chosen ICDs itself, write an EGL ICD manifest to a
  * temp folder and point `VK_ICD_FILENAMES` at it. Must run before Dawn is created. Returns the manifest path.
  */
-export function configureNvidiaEglIcd(env: Record<string, string | undefined>, libDirs?: readonly string[]): string | undefined {
+export function configureNvidiaEglIcd(
+  env: Record<string, string | undefined>,
+  libDirs?: readonly string[],
+): string | undefined {
   if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return undefined;
   if (!findLibrary('libEGL_nvidia.so.0', libDirs)) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resdet-vk-'));
@@ -101,8 +113,15 @@ export function configureNvidiaEglIcd(env: Record<string, string | undefined>, l
 function describe(adapter: unknown): AdapterInfo {
   const info = ((adapter as { info?: Record<string, unknown> }).info ?? {}) as Record<string, unknown>;
   const s = (k: string): string => (typeof info[k] === 'string' ? (info[k] as string) : '');
-  const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter);
-  const out = { vendor: s('vendor'), architecture: s('architecture'), device: s('device'), description: s('description') };
+  const fallback = Boolean(
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter,
+  );
+  const out = {
+    vendor: s('vendor'),
+    architecture: s('architecture'),
+    device: s('device'),
+    description: s('description'),
+  };
   return { ...out, software: fallback || SOFTWARE_NAMES.test(Object.values(out).join(' ')) };
 }
 
@@ -119,7 +138,10 @@ export function hasGpuDeviceNode(devDir = '/dev'): boolean {
       return [];
     }
   };
-  return list(devDir).some((n) => /^nvidia\d+$/.test(n)) || list(`${devDir}/dri`).some((n) => n.startsWith('renderD'));
+  return (
+    list(devDir).some((n) => /^nvidia\d+$/.test(n)) ||
+    list(`${devDir}/dri`).some((n) => n.startsWith('renderD'))
+  );
 }
 
 /**
@@ -130,7 +152,10 @@ export async function probeWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuProbe
   const env = opts.env ?? {};
   const webgpu = loadDawn();
   if (!webgpu) {
-    return { problem: 'the optional package "webgpu" is not installed (npm i webgpu @tensorflow/tfjs-backend-webgpu)' };
+    return {
+      problem:
+        'the optional package "webgpu" is not installed (npm i webgpu @tensorflow/tfjs-backend-webgpu)',
+    };
   }
   const probe: WebGpuProbe = {};
   let flags: string[] = [];
@@ -159,7 +184,8 @@ export async function probeWebGpu(opts: WebGpuOptions = {}): Promise<WebGpuProbe
       return probe;
     }
     probe.adapter = describe(adapter);
-    if (probe.adapter.software && !opts.software) probe.problem = `adapter "${probe.adapter.description}" is a software renderer`;
+    if (probe.adapter.software && !opts.software)
+      probe.problem = `adapter "${probe.adapter.description}" is a software renderer`;
   } catch (e) {
     probe.problem = `Dawn failed to start: ${(e as Error).message}`;
   }

@@ -26,7 +26,6 @@ export interface LineChart {
   height?: number;
 }
 
-
 /** Axis range and ticks; log axes work in log₁₀ units. */
 interface Scale {
   lo: number;

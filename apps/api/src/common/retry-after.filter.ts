@@ -1,4 +1,10 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { Response } from 'express';
 
 /** Every 503 (queue full, timeout, shutting down) tells the client when to come back. */

@@ -1,42 +1,62 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
 
 /**
  * Server settings, from flags (the `serve` command) or the environment (`RESDET_*`), validated once at
  * start-up so the server never boots half-configured. Model choice lives in the model flags/configs.
  */
 export class ApiSettings {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   port = 3000;
 
   /** Upload limit in bytes (multipart file or raw body); larger → 413. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   maxUploadBytes = 20 * 1024 * 1024;
 
   /** Decoded pixel limit (width × height); larger → 422. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   maxPixels = 40_000_000;
 
   /** Most images in one forward pass. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
   maxBatchSize = 4;
 
   /** Longest a request waits for others to share its batch. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
   maxBatchWaitMs = 10;
 
   /** Requests allowed to wait; beyond → 503 with Retry-After. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   maxQueue = 64;
 
   /** Per-request limit on waiting + inference; beyond → 503. */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   requestTimeoutMs = 60_000;
 
   /** When set, every /v1 request needs `x-api-key: <apiKey>`. */
-  @IsOptional() @IsString() @MinLength(8)
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
   apiKey?: string;
 }
 

@@ -11,7 +11,15 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { DetectService } from './detect.service';
@@ -55,7 +63,8 @@ export class DetectController {
     @Req() req: Request,
   ): Promise<DetectResponseDto> {
     const raw = Buffer.isBuffer(req.body) ? req.body : undefined;
-    const fields = raw || !req.body || typeof req.body !== 'object' ? {} : (req.body as Record<string, unknown>);
+    const fields =
+      raw || !req.body || typeof req.body !== 'object' ? {} : (req.body as Record<string, unknown>);
     // Options come from the query string or multipart fields (query wins); the DTO holds every rule.
     const opts = (await OPTIONS_PIPE.transform(
       { ...fields, ...query },

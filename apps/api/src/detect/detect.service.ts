@@ -98,7 +98,9 @@ export class DetectService implements OnApplicationShutdown {
 export function filterDetections(dets: readonly Detection[], opts: DetectOptionsDto): Detection[] {
   const classes = opts.classes?.length ? new Set(opts.classes) : undefined;
   const out = dets.filter(
-    (d) => (opts.scoreThreshold === undefined || d.score >= opts.scoreThreshold) && (!classes || classes.has(d.label)),
+    (d) =>
+      (opts.scoreThreshold === undefined || d.score >= opts.scoreThreshold) &&
+      (!classes || classes.has(d.label)),
   );
   return opts.maxDetections === undefined ? out : out.slice(0, opts.maxDetections);
 }

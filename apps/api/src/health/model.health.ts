@@ -15,6 +15,12 @@ export class ModelHealthIndicator {
   check(key = 'model') {
     const indicator = this.health.check(key);
     const { model, backend, classes } = this.detector.info;
-    return indicator.up({ loaded: true, model, backend, classes: classes.length, tensors: tf.memory().numTensors });
+    return indicator.up({
+      loaded: true,
+      model,
+      backend,
+      classes: classes.length,
+      tensors: tf.memory().numTensors,
+    });
   }
 }

@@ -14,11 +14,13 @@ interface ClassifyOptions {
   backend?: string;
 }
 
-const positiveInt = (flag: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
-  return n;
-};
+const positiveInt =
+  (flag: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
 
 /**
  * `classify --arch resnet50 --weights W [--resize 256 --crop 224] [--json] IMG…`: ImageNet-style
@@ -32,8 +34,12 @@ const positiveInt = (flag: string) => (v: string): number => {
 })
 export class ClassifyCommand extends CommandRunner {
   async run(images: string[], opts: ClassifyOptions): Promise<void> {
-    if (!opts.weights) throw new Error('classify: --weights is required (a torchvision .pth or .safetensors)');
-    await initRuntime({ backend: opts.backend ?? process.env.RESDET_BACKEND, log: (m) => process.stderr.write(m + '\n') });
+    if (!opts.weights)
+      throw new Error('classify: --weights is required (a torchvision .pth or .safetensors)');
+    await initRuntime({
+      backend: opts.backend ?? process.env.RESDET_BACKEND,
+      log: (m) => process.stderr.write(m + '\n'),
+    });
     const sd = readStateDict(opts.weights);
     const fcWeight = sd.get('fc.weight');
     const numClasses = fcWeight?.shape[0] ?? 1000;
@@ -57,7 +63,9 @@ export class ClassifyCommand extends CommandRunner {
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, logits: values, top5 }) + '\n');
         } else {
-          process.stdout.write(`${file}: ${top5.map(([i, p]) => `${i} (${(100 * p).toFixed(2)}%)`).join(', ')}\n`);
+          process.stdout.write(
+            `${file}: ${top5.map(([i, p]) => `${i} (${(100 * p).toFixed(2)}%)`).join(', ')}\n`,
+          );
         }
       }
     } finally {
@@ -65,17 +73,29 @@ export class ClassifyCommand extends CommandRunner {
     }
   }
 
-  @Option({ flags: '--arch <name>', description: 'resnet18|resnet34|resnet50|resnet101|resnet152 (default resnet50)', defaultValue: 'resnet50' })
+  @Option({
+    flags: '--arch <name>',
+    description: 'resnet18|resnet34|resnet50|resnet101|resnet152 (default resnet50)',
+    defaultValue: 'resnet50',
+  })
   parseArch(v: string): string {
     return v;
   }
 
-  @Option({ flags: '--weights <file>', description: 'torchvision .pth (zip or legacy, fp32/fp16) or .safetensors', required: true })
+  @Option({
+    flags: '--weights <file>',
+    description: 'torchvision .pth (zip or legacy, fp32/fp16) or .safetensors',
+    required: true,
+  })
   parseWeights(v: string): string {
     return v;
   }
 
-  @Option({ flags: '--resize <n>', description: 'short side before the centre crop (default 256)', defaultValue: 256 })
+  @Option({
+    flags: '--resize <n>',
+    description: 'short side before the centre crop (default 256)',
+    defaultValue: 256,
+  })
   parseResize(v: string): number {
     return positiveInt('--resize')(v);
   }

@@ -46,7 +46,9 @@ export class DetectCommand extends ModelCommand {
     }
     const imageIds = flags.cocoGt ? await readCocoImageIds(flags.cocoGt) : undefined;
     const detector = await loadDetectorEngine(flags);
-    const writer = flags.out ? await ResultsWriter.open(flags.out, flags.format, { append: flags.resume }) : undefined;
+    const writer = flags.out
+      ? await ResultsWriter.open(flags.out, flags.format, { append: flags.resume })
+      : undefined;
     const progress = createProgress('detect', items.length);
     const skipped: string[] = [];
     try {
@@ -73,7 +75,9 @@ export class DetectCommand extends ModelCommand {
       );
       if (flags.strict && summary.skipped > 0) {
         process.exitCode = 3;
-        log(`--strict: ${summary.skipped} input(s) could not be processed: ${skipped.slice(0, 5).join(', ')}`);
+        log(
+          `--strict: ${summary.skipped} input(s) could not be processed: ${skipped.slice(0, 5).join(', ')}`,
+        );
       }
     } finally {
       progress.stop();
@@ -81,12 +85,19 @@ export class DetectCommand extends ModelCommand {
     }
   }
 
-  @Option({ flags: '--out <file>', description: 'write results here (COCO results JSON, or NDJSON with --format)' })
+  @Option({
+    flags: '--out <file>',
+    description: 'write results here (COCO results JSON, or NDJSON with --format)',
+  })
   parseOut(v: string): string {
     return v;
   }
 
-  @Option({ flags: '--format <fmt>', description: 'json (COCO results list) or ndjson (one line per image)', defaultValue: 'json' })
+  @Option({
+    flags: '--format <fmt>',
+    description: 'json (COCO results list) or ndjson (one line per image)',
+    defaultValue: 'json',
+  })
   parseFormat(v: string): ResultsFormat {
     if (v !== 'json' && v !== 'ndjson') throw new Error(`--format must be json or ndjson, got "${v}"`);
     return v;
@@ -102,7 +113,10 @@ export class DetectCommand extends ModelCommand {
     return v;
   }
 
-  @Option({ flags: '--save-images <dir>', description: 'draw boxes, labels and scores; mirrors the input tree' })
+  @Option({
+    flags: '--save-images <dir>',
+    description: 'draw boxes, labels and scores; mirrors the input tree',
+  })
   parseSaveImages(v: string): string {
     return v;
   }

@@ -6,7 +6,10 @@ interface DoctorOptions {
 }
 
 /** Prints every tensor backend's availability, what to install for the missing ones, and resdet's choice. */
-@Command({ name: 'doctor', description: 'Show the tensor backends available on this machine and which one resdet uses' })
+@Command({
+  name: 'doctor',
+  description: 'Show the tensor backends available on this machine and which one resdet uses',
+})
 export class DoctorCommand extends CommandRunner {
   async run(_args: string[], opts: DoctorOptions): Promise<void> {
     const reports = await diagnoseBackends(process.env);
@@ -19,7 +22,9 @@ export class DoctorCommand extends CommandRunner {
       env: process.env,
       log: (m) => process.stderr.write(m + '\n'),
     });
-    process.stdout.write(`chosen: ${chosen}${opts.backend ?? process.env.RESDET_BACKEND ? ' (forced)' : ''}\n`);
+    process.stdout.write(
+      `chosen: ${chosen}${(opts.backend ?? process.env.RESDET_BACKEND) ? ' (forced)' : ''}\n`,
+    );
   }
 
   @Option({ flags: '--backend <name>', description: 'force a backend (wasm, cpu, node, node-gpu, webgpu)' })

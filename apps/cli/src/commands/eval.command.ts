@@ -84,7 +84,9 @@ export class EvalCommand extends CommandRunner {
    */
   private async evaluateModel(opts: EvalOptions): Promise<CocoEvalResult> {
     if (!opts.model || !opts.dataset) {
-      throw new EvalError('eval: --model WEIGHTS and --dataset DIR go together (plus --format coco|voc, --split)');
+      throw new EvalError(
+        'eval: --model WEIGHTS and --dataset DIR go together (plus --format coco|voc, --split)',
+      );
     }
     const { readCocoDataset, readVocDataset } = await import('@resdet/data');
     const { Detector, predictDataset } = await import('@resdet/inference');
@@ -127,10 +129,19 @@ export class EvalCommand extends CommandRunner {
           score: d.score,
         }));
         // resdet's boxes are continuous (VOC's 1-based inclusive pixels were converted on read): no +1.
-        const voc = evaluateVoc(gts, dets, { use07Metric: opts.vocMetric === '2007', pixelOffset: 0, classes: [...names.values()] });
-        process.stdout.write(`VOC${opts.vocMetric} AP@0.5 per class:\n${formatVocTable(voc)}\nmAP = ${voc.mAP.toFixed(4)}\n\n`);
+        const voc = evaluateVoc(gts, dets, {
+          use07Metric: opts.vocMetric === '2007',
+          pixelOffset: 0,
+          classes: [...names.values()],
+        });
+        process.stdout.write(
+          `VOC${opts.vocMetric} AP@0.5 per class:\n${formatVocTable(voc)}\nmAP = ${voc.mAP.toFixed(4)}\n\n`,
+        );
       }
-      return evaluateCoco(gt, dt, { gtSource: format === 'coco' ? annFile : opts.dataset, dtSource: opts.model });
+      return evaluateCoco(gt, dt, {
+        gtSource: format === 'coco' ? annFile : opts.dataset,
+        dtSource: opts.model,
+      });
     } finally {
       detector.dispose();
     }
@@ -159,12 +170,18 @@ export class EvalCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--model <weights>', description: 'run this detector (resdet checkpoint, .pth, .safetensors) over --dataset' })
+  @Option({
+    flags: '--model <weights>',
+    description: 'run this detector (resdet checkpoint, .pth, .safetensors) over --dataset',
+  })
   parseModel(v: string): string {
     return v;
   }
 
-  @Option({ flags: '--config <file>', description: 'model config JSON for --model (default: from the checkpoint)' })
+  @Option({
+    flags: '--config <file>',
+    description: 'model config JSON for --model (default: from the checkpoint)',
+  })
   parseConfig(v: string): string {
     return v;
   }
@@ -174,7 +191,10 @@ export class EvalCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--dataset <dir>', description: 'COCO-2017 tree (annotations/instances_<split>.json) or VOC2007 tree' })
+  @Option({
+    flags: '--dataset <dir>',
+    description: 'COCO-2017 tree (annotations/instances_<split>.json) or VOC2007 tree',
+  })
   parseDataset(v: string): string {
     return v;
   }
@@ -197,12 +217,19 @@ export class EvalCommand extends CommandRunner {
     return n;
   }
 
-  @Option({ flags: '--backend <name>', description: 'force a tensor backend (wasm, cpu, node, node-gpu, webgpu)' })
+  @Option({
+    flags: '--backend <name>',
+    description: 'force a tensor backend (wasm, cpu, node, node-gpu, webgpu)',
+  })
   parseBackend(v: string): string {
     return v;
   }
 
-  @Option({ flags: '--voc-metric <year>', description: 'VOC AP flavour for VOC trees: 2007 (11-point) or 2012 (area)', defaultValue: '2012' })
+  @Option({
+    flags: '--voc-metric <year>',
+    description: 'VOC AP flavour for VOC trees: 2007 (11-point) or 2012 (area)',
+    defaultValue: '2012',
+  })
   parseVocMetric(v: string): '2007' | '2012' {
     if (v !== '2007' && v !== '2012') throw new Error(`--voc-metric must be 2007 or 2012, got "${v}"`);
     return v;

@@ -10,15 +10,21 @@ interface ServeFlags extends ModelFlags {
 }
 
 /** `serve --port P [model flags]`: the REST detection endpoint (POST /v1/detect, /health, /metrics, /docs). */
-@Command({ name: 'serve', description: 'Serve the detector over HTTP: POST /v1/detect, /health, /metrics, /docs' })
+@Command({
+  name: 'serve',
+  description: 'Serve the detector over HTTP: POST /v1/detect, /health, /metrics, /docs',
+})
 export class ServeCommand extends ModelCommand {
   async run(_args: string[], flags: ServeFlags): Promise<void> {
-    const app = await startApiServer({ ...detectorOptions(flags), engine: flags.engine }, {
-      port: flags.port,
-      apiKey: flags.apiKey,
-      maxBatchSize: flags.maxBatch,
-      maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
-    });
+    const app = await startApiServer(
+      { ...detectorOptions(flags), engine: flags.engine },
+      {
+        port: flags.port,
+        apiKey: flags.apiKey,
+        maxBatchSize: flags.maxBatch,
+        maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
+      },
+    );
     // Nest's shutdown hooks drain in-flight requests on SIGTERM/SIGINT; keep the command alive until then.
     await new Promise<void>((resolve) => app.getHttpServer().once('close', () => resolve()));
   }
@@ -33,7 +39,10 @@ export class ServeCommand extends ModelCommand {
     return v;
   }
 
-  @Option({ flags: '--max-batch <n>', description: 'images per forward pass when requests arrive together (default 4)' })
+  @Option({
+    flags: '--max-batch <n>',
+    description: 'images per forward pass when requests arrive together (default 4)',
+  })
   parseMaxBatch(v: string): number {
     return positiveInt('--max-batch')(v);
   }

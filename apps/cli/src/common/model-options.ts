@@ -29,7 +29,8 @@ export const unitInterval =
   (flag: string) =>
   (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${flag} must be a number in [0, 1], got "${v}"`);
+    if (!Number.isFinite(n) || n < 0 || n > 1)
+      throw new Error(`${flag} must be a number in [0, 1], got "${v}"`);
     return n;
   };
 
@@ -60,7 +61,10 @@ export abstract class ModelCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--arch <name>', description: 'architecture, e.g. fasterrcnn_resnet50_fpn (when no --config)' })
+  @Option({
+    flags: '--arch <name>',
+    description: 'architecture, e.g. fasterrcnn_resnet50_fpn (when no --config)',
+  })
   parseArch(v: string): string {
     return v;
   }
@@ -70,12 +74,18 @@ export abstract class ModelCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--num-classes <n>', description: 'classes incl. background (default: from the checkpoint)' })
+  @Option({
+    flags: '--num-classes <n>',
+    description: 'classes incl. background (default: from the checkpoint)',
+  })
   parseNumClasses(v: string): number {
     return positiveInt('--num-classes')(v);
   }
 
-  @Option({ flags: '--classes <file>', description: 'class names, one per line (default: checkpoint/config/COCO)' })
+  @Option({
+    flags: '--classes <file>',
+    description: 'class names, one per line (default: checkpoint/config/COCO)',
+  })
   parseClasses(v: string): string {
     return v;
   }
@@ -106,11 +116,15 @@ export abstract class ModelCommand extends CommandRunner {
     defaultValue: 'auto',
   })
   parseEngine(v: string): EngineName {
-    if (v !== 'ort' && v !== 'tfjs' && v !== 'auto') throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
+    if (v !== 'ort' && v !== 'tfjs' && v !== 'auto')
+      throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
     return v;
   }
 
-  @Option({ flags: '--backend <name>', description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu' })
+  @Option({
+    flags: '--backend <name>',
+    description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu',
+  })
   parseBackend(v: string): string {
     return v;
   }

@@ -19,7 +19,11 @@ export function createProgress(
   const started = Date.now();
   const rate = (done: number) => done / Math.max(1e-3, (Date.now() - started) / 1000);
   const fmtExtra = (extra?: Record<string, string | number>) =>
-    extra ? Object.entries(extra).map(([k, v]) => `${k} ${v}`).join(' | ') : '';
+    extra
+      ? Object.entries(extra)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(' | ')
+      : '';
 
   if (stream.isTTY) {
     const bar = new SingleBar(
@@ -45,7 +49,9 @@ export function createProgress(
     const eta = r > 0 && total > done ? Math.round((total - done) / r) : 0;
     const pct = total > 0 ? ((100 * done) / total).toFixed(1) : '100.0';
     const tail = fmtExtra(extra);
-    stream.write(`${label}: ${done}/${total} (${pct}%) ${r.toFixed(1)} ${unit}/s ETA ${eta}s${tail ? ' | ' + tail : ''}\n`);
+    stream.write(
+      `${label}: ${done}/${total} (${pct}%) ${r.toFixed(1)} ${unit}/s ETA ${eta}s${tail ? ' | ' + tail : ''}\n`,
+    );
     lastDone = done;
   };
   return {

@@ -46,8 +46,14 @@ export function conv2dFilterGradient(
   const dy2 = reshapeInfo(backend, dy, [rows * outWidth, co]);
   const pad = conv.padInfo;
   const pointwise =
-    fh === 1 && fw === 1 && conv.strideHeight === 1 && conv.strideWidth === 1 &&
-    pad.top === 0 && pad.left === 0 && outHeight === conv.inHeight && outWidth === conv.inWidth;
+    fh === 1 &&
+    fw === 1 &&
+    conv.strideHeight === 1 &&
+    conv.strideWidth === 1 &&
+    pad.top === 0 &&
+    pad.left === 0 &&
+    outHeight === conv.inHeight &&
+    outWidth === conv.inWidth;
   let acc: TensorInfo | undefined;
   try {
     if (pointwise) {
@@ -96,7 +102,8 @@ export function conv2dFilterGradient(
 /** `Conv2DBackpropFilter` for wasm (tfjs-backend-wasm 4.22 has none). NHWC only; dilation 1 (tfjs's attrs). */
 export const conv2dBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') {
     throw new KernelError(`Conv2DBackpropFilter (wasm): dataFormat must be NHWC, got ${dataFormat}`);
   }

@@ -1,4 +1,12 @@
-import { backend_util, Conv2DBackpropInput, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2DBackpropInput,
+  Conv2DBackpropInputAttrs,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import { IM2COL_BLOCK_ELEMENTS } from './conv2d-backprop-filter';
 import { disposeInfo, heapF32, KernelError, reshapeInfo, runWasmKernel, WasmBackendLike } from './wasm-ops';
 
@@ -6,7 +14,14 @@ import { disposeInfo, heapF32, KernelError, reshapeInfo, runWasmKernel, WasmBack
  * Adds the column block `cols` (`[(r1 − r0)·outWidth, fh·fw·ci]`, im2col layout) back into the NHWC image
  * `dx` (col2im, the adjoint of im2colRows): every receptive-field entry is added to the pixel it came from.
  */
-export function col2imRows(heap: Float32Array, dxOff: number, colsOff: number, conv: backend_util.Conv2DInfo, r0: number, r1: number): void {
+export function col2imRows(
+  heap: Float32Array,
+  dxOff: number,
+  colsOff: number,
+  conv: backend_util.Conv2DInfo,
+  r0: number,
+  r1: number,
+): void {
   const { inHeight, inWidth, inChannels: ci, outHeight, outWidth } = conv;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = conv;
   const { dilationHeight: dh, dilationWidth: dw, padInfo } = conv;
@@ -56,12 +71,22 @@ export function conv2dInputGradient(
   const dy2 = reshapeInfo(backend, dy, [rows * outWidth, co]);
   const pad = conv.padInfo;
   if (
-    k === ci && conv.strideHeight === 1 && conv.strideWidth === 1 && pad.top === 0 && pad.left === 0 &&
-    outHeight === inHeight && outWidth === inWidth
+    k === ci &&
+    conv.strideHeight === 1 &&
+    conv.strideWidth === 1 &&
+    pad.top === 0 &&
+    pad.left === 0 &&
+    outHeight === inHeight &&
+    outWidth === inWidth
   ) {
     // 1×1, stride 1, no padding: col2im is the identity, dx = dy · Wᵀ.
     try {
-      const out = runWasmKernel(backend, 'BatchMatMul', { a: dy2, b: wT }, { transposeA: false, transposeB: false });
+      const out = runWasmKernel(
+        backend,
+        'BatchMatMul',
+        { a: dy2, b: wT },
+        { transposeA: false, transposeB: false },
+      );
       return { dataId: out.dataId, shape: [batchSize, inHeight, inWidth, ci], dtype: 'float32' };
     } finally {
       disposeInfo(backend, w2, wT, dy2);
@@ -83,7 +108,12 @@ export function conv2dInputGradient(
           : runWasmKernel(backend, 'Slice', { x: dy2 }, { begin: [r0 * outWidth, 0], size: [n, co] });
       let cols: TensorInfo | undefined;
       try {
-        cols = runWasmKernel(backend, 'BatchMatMul', { a: dyBlock, b: wT }, { transposeA: false, transposeB: false });
+        cols = runWasmKernel(
+          backend,
+          'BatchMatMul',
+          { a: dyBlock, b: wT },
+          { transposeA: false, transposeB: false },
+        );
         const { heap, offset: colsOff } = heapF32(backend, cols);
         col2imRows(heap, heapF32(backend, dx).offset, colsOff, conv, r0, r1);
       } finally {
@@ -103,10 +133,14 @@ export function conv2dInputGradient(
 /** `Conv2DBackpropInput` for wasm (replaces tfjs-backend-wasm 4.22's, 2–3 GFLOP/s). NHWC only. */
 export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
-  if (dataFormat !== 'NHWC') throw new KernelError(`Conv2DBackpropInput (wasm): dataFormat must be NHWC, got ${dataFormat}`);
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+    attrs as unknown as Conv2DBackpropInputAttrs;
+  if (dataFormat !== 'NHWC')
+    throw new KernelError(`Conv2DBackpropInput (wasm): dataFormat must be NHWC, got ${dataFormat}`);
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') {
-    throw new KernelError(`Conv2DBackpropInput (wasm): float32 only, got dy ${dy.dtype}, filter ${filter.dtype}`);
+    throw new KernelError(
+      `Conv2DBackpropInput (wasm): float32 only, got dy ${dy.dtype}, filter ${filter.dtype}`,
+    );
   }
   const conv = backend_util.computeConv2DInfo(
     inputShape,

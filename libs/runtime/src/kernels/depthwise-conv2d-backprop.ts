@@ -17,7 +17,10 @@ import { heapF32, KernelError, WasmBackendLike } from './wasm-ops';
  * the tap, each at channel 0. Depthwise convolutions do `channelMultiplier` MACs per channel and pixel, so no
  * matmul applies; the channel loops live in the callers.
  */
-function forEachTap(conv: backend_util.Conv2DInfo, visit: (xPix: number, yPix: number, tap: number) => void): void {
+function forEachTap(
+  conv: backend_util.Conv2DInfo,
+  visit: (xPix: number, yPix: number, tap: number) => void,
+): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = conv;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = conv;
   const { dilationHeight: dh, dilationWidth: dw, padInfo } = conv;
@@ -43,7 +46,12 @@ function forEachTap(conv: backend_util.Conv2DInfo, visit: (xPix: number, yPix: n
 function depthwiseInfo(
   xShape: number[],
   filterShape: number[],
-  attrs: { strides: number | [number, number]; dilations: number | [number, number]; pad: unknown; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+  attrs: {
+    strides: number | [number, number];
+    dilations: number | [number, number];
+    pad: unknown;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  },
 ): backend_util.Conv2DInfo {
   return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -64,7 +72,9 @@ export const depthwiseBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
-    throw new KernelError(`DepthwiseConv2dNativeBackpropFilter (wasm): float32 only, got ${x.dtype}, ${dy.dtype}`);
+    throw new KernelError(
+      `DepthwiseConv2dNativeBackpropFilter (wasm): float32 only, got ${x.dtype}, ${dy.dtype}`,
+    );
   }
   const conv = depthwiseInfo(x.shape, a.filterShape, a);
   const be = backend as unknown as WasmBackendLike;
@@ -94,7 +104,9 @@ export const depthwiseBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs 
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const a = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') {
-    throw new KernelError(`DepthwiseConv2dNativeBackpropInput (wasm): float32 only, got ${dy.dtype}, ${filter.dtype}`);
+    throw new KernelError(
+      `DepthwiseConv2dNativeBackpropInput (wasm): float32 only, got ${dy.dtype}, ${filter.dtype}`,
+    );
   }
   const conv = depthwiseInfo(a.inputShape, filter.shape, a);
   const be = backend as unknown as WasmBackendLike;

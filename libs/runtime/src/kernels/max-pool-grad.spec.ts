@@ -14,18 +14,28 @@ describe('MaxPoolGrad on wasm (replaces tfjs-backend-wasm 4.22’s, which drops 
   it('routes dy to the window maximum, by hand (2×2/2, two channels)', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor4d([1, 10, 2, 20, 3, 30, 4, 40], [1, 2, 2, 2]); // ch0: 1 2 / 3 4, ch1: 10 20 / 30 40
-    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d([5, 7], [1, 1, 1, 2]))))(x);
+    const g = tf.grad((v: tf.Tensor) =>
+      tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d([5, 7], [1, 1, 1, 2]))),
+    )(x);
     expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 5, 7]);
   });
 
   it('matches cpu within KERNEL_RTOL on random shapes, windows, strides and paddings', async () => {
     for (let i = 0; i < 12; i++) {
       const s = 500 + i * 11;
-      const shape: [number, number, number, number] = [seededInt(s, 1, 2), seededInt(s + 1, 3, 12), seededInt(s + 2, 3, 12), seededInt(s + 3, 1, 6)];
+      const shape: [number, number, number, number] = [
+        seededInt(s, 1, 2),
+        seededInt(s + 1, 3, 12),
+        seededInt(s + 2, 3, 12),
+        seededInt(s + 3, 1, 6),
+      ];
       const k = seededInt(s + 4, 1, 3);
       const st = seededInt(s + 5, 1, 2);
       const pad = i % 2 ? 'same' : 'valid';
-      const xv = seededFloats(shape.reduce((a, b) => a * b), s);
+      const xv = seededFloats(
+        shape.reduce((a, b) => a * b),
+        s,
+      );
       const run = (): tf.Tensor =>
         tf.grad((v: tf.Tensor) => {
           const y = tf.maxPool(v as tf.Tensor4D, k, st, pad);

@@ -1,4 +1,12 @@
-import { backend_util, KernelConfig, KernelFunc, MaxPoolGrad, MaxPoolGradAttrs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  KernelConfig,
+  KernelFunc,
+  MaxPoolGrad,
+  MaxPoolGradAttrs,
+  TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import { heapF32, KernelError, WasmBackendLike } from './wasm-ops';
 
 /**
@@ -13,7 +21,12 @@ import { heapF32, KernelError, WasmBackendLike } from './wasm-ops';
  * @param dy gradient of the pool's output, NHWC float32
  * @returns dx, x's shape
  */
-export function maxPoolGradHeap(backend: WasmBackendLike, dy: TensorInfo, x: TensorInfo, pool: backend_util.Conv2DInfo): TensorInfo {
+export function maxPoolGradHeap(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  x: TensorInfo,
+  pool: backend_util.Conv2DInfo,
+): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = pool;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = pool;
   const { dilationHeight: dh, dilationWidth: dw, padInfo } = pool;

@@ -74,8 +74,14 @@ describe('Mean on wasm (float64 accumulation; replaces tfjs-backend-wasm 4.22’
   });
 
   it('matches cpu within MEAN_RTOL: BatchNorm batch statistics (tf.moments over N·H·W) at the stem shape', async () => {
-    const [cpuMean, wasmMean] = await onBackends(['cpu', 'wasm'], () => tf.moments(stemActivation(), [0, 1, 2]).mean);
-    const [cpuVar, wasmVar] = await onBackends(['cpu', 'wasm'], () => tf.moments(stemActivation(), [0, 1, 2]).variance);
+    const [cpuMean, wasmMean] = await onBackends(
+      ['cpu', 'wasm'],
+      () => tf.moments(stemActivation(), [0, 1, 2]).mean,
+    );
+    const [cpuVar, wasmVar] = await onBackends(
+      ['cpu', 'wasm'],
+      () => tf.moments(stemActivation(), [0, 1, 2]).variance,
+    );
     expect(rel(wasmMean, cpuMean)).toBeLessThanOrEqual(MEAN_RTOL);
     expect(rel(wasmVar, cpuVar)).toBeLessThanOrEqual(MEAN_RTOL);
   });
@@ -131,7 +137,10 @@ describe('Mean on wasm (float64 accumulation; replaces tfjs-backend-wasm 4.22’
   });
 
   it('gradient flows through (tf.mean’s gradient is unchanged)', async () => {
-    const run = (): tf.Tensor => tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.mean(v, [0, 1]))))(tf.tensor3d(seededFloats(24, 5), [2, 3, 4]));
+    const run = (): tf.Tensor =>
+      tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.mean(v, [0, 1]))))(
+        tf.tensor3d(seededFloats(24, 5), [2, 3, 4]),
+      );
     const [cpu, wasm] = await onBackends(['cpu', 'wasm'], run);
     expect(rel(wasm, cpu)).toBeLessThanOrEqual(MEAN_RTOL);
   });

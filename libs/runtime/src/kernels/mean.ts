@@ -1,4 +1,12 @@
-import { backend_util, KernelConfig, KernelFunc, Mean, MeanAttrs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  KernelConfig,
+  KernelFunc,
+  Mean,
+  MeanAttrs,
+  TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import { disposeInfo, heapF32, heapI32, runWasmKernel, WasmBackendLike } from './wasm-ops';
 
 /**
@@ -53,7 +61,12 @@ function toBlocks(backend: WasmBackendLike, x: TensorInfo, axes: number[]): Bloc
  * @param keepDims keep the reduced axes as size-1 dimensions
  * @returns float32, the shape of `x` without `axes` (or with them set to 1 when `keepDims`)
  */
-export function meanFloat64(backend: WasmBackendLike, x: TensorInfo, axes: number[], keepDims: boolean): TensorInfo {
+export function meanFloat64(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  axes: number[],
+  keepDims: boolean,
+): TensorInfo {
   const made: TensorInfo[] = [];
   try {
     let input = x;

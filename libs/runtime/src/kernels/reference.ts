@@ -27,7 +27,8 @@ export function conv2dFilterGradientReference(
             for (let c = 0; c < ci; c++) {
               const xv = x[((b * inHeight + ih) * inWidth + iw) * ci + c];
               for (let o = 0; o < co; o++) {
-                acc[((kh * fw + kw) * ci + c) * co + o] += xv * dy[((b * outHeight + oh) * outWidth + ow) * co + o];
+                acc[((kh * fw + kw) * ci + c) * co + o] +=
+                  xv * dy[((b * outHeight + oh) * outWidth + ow) * co + o];
               }
             }
           }
@@ -52,7 +53,10 @@ export function unsortedSegmentSumReference(
 }
 
 /** Calls `visit(xIndex, yIndex, wIndex)` for every multiply of a depthwise conv (channel multiplier m). */
-function depthwiseTerms(conv: backend_util.Conv2DInfo, visit: (xi: number, yi: number, wi: number) => void): void {
+function depthwiseTerms(
+  conv: backend_util.Conv2DInfo,
+  visit: (xi: number, yi: number, wi: number) => void,
+): void {
   const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, outChannels } = conv;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = conv;
   const { dilationHeight: dh, dilationWidth: dw, padInfo } = conv;
@@ -76,14 +80,22 @@ function depthwiseTerms(conv: backend_util.Conv2DInfo, visit: (xi: number, yi: n
 }
 
 /** Depthwise filter gradient `[fh, fw, ci, m]` (dilation honoured, unlike tfjs-backend-cpu 4.22's). */
-export function depthwiseFilterGradientReference(x: Float32Array, dy: Float32Array, conv: backend_util.Conv2DInfo): Float64Array {
+export function depthwiseFilterGradientReference(
+  x: Float32Array,
+  dy: Float32Array,
+  conv: backend_util.Conv2DInfo,
+): Float64Array {
   const out = new Float64Array(conv.filterHeight * conv.filterWidth * conv.outChannels);
   depthwiseTerms(conv, (xi, yi, wi) => (out[wi] += x[xi] * dy[yi]));
   return out;
 }
 
 /** Depthwise input gradient, NHWC like x (dilation honoured, unlike tfjs-backend-cpu 4.22's). */
-export function depthwiseInputGradientReference(dy: Float32Array, w: Float32Array, conv: backend_util.Conv2DInfo): Float64Array {
+export function depthwiseInputGradientReference(
+  dy: Float32Array,
+  w: Float32Array,
+  conv: backend_util.Conv2DInfo,
+): Float64Array {
   const out = new Float64Array(conv.batchSize * conv.inHeight * conv.inWidth * conv.inChannels);
   depthwiseTerms(conv, (xi, yi, wi) => (out[xi] += dy[yi] * w[wi]));
   return out;

@@ -3,7 +3,10 @@ import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tens
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input';
-import { depthwiseBackpropFilterWasmConfig, depthwiseBackpropInputWasmConfig } from './depthwise-conv2d-backprop';
+import {
+  depthwiseBackpropFilterWasmConfig,
+  depthwiseBackpropInputWasmConfig,
+} from './depthwise-conv2d-backprop';
 import { maxPoolGradWasmConfig } from './max-pool-grad';
 import { meanWasmConfig } from './mean';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';

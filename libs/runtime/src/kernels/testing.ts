@@ -31,7 +31,8 @@ export function seededInt(seed: number, lo: number, hi: number): number {
 export async function onBackends(backends: string[], fn: () => tf.Tensor): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const b of backends) {
-    if (!(await tf.setBackend(b)) || tf.getBackend() !== b) throw new Error(`backend ${b} did not initialise`);
+    if (!(await tf.setBackend(b)) || tf.getBackend() !== b)
+      throw new Error(`backend ${b} did not initialise`);
     const t = tf.tidy(fn);
     out.push(Float32Array.from(await t.data()));
     t.dispose();

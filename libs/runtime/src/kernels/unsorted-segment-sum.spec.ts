@@ -12,10 +12,19 @@ describe('UnsortedSegmentSum on wasm (scatter-add)', () => {
   });
 
   it('sums rows into segments, by hand', () => {
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
     const ids = tf.tensor1d([2, 0, 2, 5], 'int32'); // 5 is out of range: dropped
     const out = tf.unsortedSegmentSum(x, ids, 3);
-    expect(out.arraySync()).toEqual([[3, 4], [0, 0], [6, 8]]);
+    expect(out.arraySync()).toEqual([
+      [3, 4],
+      [0, 0],
+      [6, 8],
+    ]);
     tf.dispose([x, ids, out]);
   });
 
@@ -35,15 +44,19 @@ describe('UnsortedSegmentSum on wasm (scatter-add)', () => {
       const ids = Int32Array.from(seededFloats(n, s + 5), (v) => Math.floor(v * (numSegments + 1)));
       const xv = seededFloats(n * rest[0] * rest[1], s + 6);
       const run = (): tf.Tensor =>
-        tf.unsortedSegmentSum(tf.tensor(xv, [...idShape, ...rest]), tf.tensor(ids, idShape as [number], 'int32'), numSegments);
+        tf.unsortedSegmentSum(
+          tf.tensor(xv, [...idShape, ...rest]),
+          tf.tensor(ids, idShape as [number], 'int32'),
+          numSegments,
+        );
       const [wasm] = await onBackends(['wasm'], run);
       if (idShape.length === 1) {
         const [cpu] = await onBackends(['cpu'], run);
         expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(KERNEL_RTOL);
       }
-      expect(relativeError(wasm, unsortedSegmentSumReference(xv, ids, numSegments, rest[0] * rest[1]))).toBeLessThanOrEqual(
-        KERNEL_RTOL,
-      );
+      expect(
+        relativeError(wasm, unsortedSegmentSumReference(xv, ids, numSegments, rest[0] * rest[1])),
+      ).toBeLessThanOrEqual(KERNEL_RTOL);
     }
   });
 
@@ -51,9 +64,19 @@ describe('UnsortedSegmentSum on wasm (scatter-add)', () => {
     const { registerGradients } = await import('../gradients');
     registerGradients();
     await tf.setBackend('wasm');
-    const p = tf.variable(tf.tensor2d([[1, 1], [2, 2], [3, 3]]));
+    const p = tf.variable(
+      tf.tensor2d([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]),
+    );
     const { grads } = tf.variableGrads(() => tf.sum(tf.gather(p, tf.tensor1d([2, 0, 2], 'int32'))));
-    expect(grads[p.name].arraySync()).toEqual([[1, 1], [0, 0], [2, 2]]);
+    expect(grads[p.name].arraySync()).toEqual([
+      [1, 1],
+      [0, 0],
+      [2, 2],
+    ]);
     tf.dispose([p, grads[p.name]]);
   });
 });

@@ -12,7 +12,8 @@ type HeapArray = Float32Array | Int32Array;
 
 function heapView(backend: WasmBackendLike, t: TensorInfo): { heap: HeapArray; offset: number } {
   const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new KernelError(`UnsortedSegmentSum (wasm): tensor ${JSON.stringify(t.shape)} is not on wasm`);
+  if (!data)
+    throw new KernelError(`UnsortedSegmentSum (wasm): tensor ${JSON.stringify(t.shape)} is not on wasm`);
   const buf = backend.wasm.HEAPU8.buffer;
   const heap = t.dtype === 'float32' ? new Float32Array(buf) : new Int32Array(buf);
   return { heap, offset: data.memoryOffset >>> 2 };
@@ -68,7 +69,9 @@ export const unsortedSegmentSumWasm: KernelFunc = ({ inputs, backend, attrs }) =
     );
   }
   if (!Number.isInteger(numSegments) || numSegments < 0) {
-    throw new KernelError(`UnsortedSegmentSum (wasm): numSegments must be a non-negative integer, got ${numSegments}`);
+    throw new KernelError(
+      `UnsortedSegmentSum (wasm): numSegments must be a non-negative integer, got ${numSegments}`,
+    );
   }
   return unsortedSegmentSumHeap(backend as unknown as WasmBackendLike, x, segmentIds, numSegments);
 };

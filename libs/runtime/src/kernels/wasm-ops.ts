@@ -30,9 +30,13 @@ export function runWasmKernel(
   attrs: NamedAttrMap = {},
 ): TensorInfo {
   const kernel = getKernel(kernelName, 'wasm');
-  if (!kernel) throw new KernelError(`wasm kernel ${kernelName} is not registered (is @tensorflow/tfjs-backend-wasm loaded?)`);
+  if (!kernel)
+    throw new KernelError(
+      `wasm kernel ${kernelName} is not registered (is @tensorflow/tfjs-backend-wasm loaded?)`,
+    );
   const out = kernel.kernelFunc({ inputs, attrs, backend: backend as never });
-  if (Array.isArray(out)) throw new KernelError(`wasm kernel ${kernelName} returned ${out.length} outputs, expected 1`);
+  if (Array.isArray(out))
+    throw new KernelError(`wasm kernel ${kernelName} returned ${out.length} outputs, expected 1`);
   return out;
 }
 

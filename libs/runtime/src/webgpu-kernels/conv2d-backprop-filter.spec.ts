@@ -1,11 +1,25 @@
-import { chooseTiling, MAX_PARTIAL_ELEMENTS, MIN_TILES_PER_SPLIT, planSplitK, TARGET_WORKGROUPS, TILING_256, TILING_64 } from './conv2d-backprop-filter';
+import {
+  chooseTiling,
+  MAX_PARTIAL_ELEMENTS,
+  MIN_TILES_PER_SPLIT,
+  planSplitK,
+  TARGET_WORKGROUPS,
+  TILING_256,
+  TILING_64,
+} from './conv2d-backprop-filter';
 
 // The GEMM itself runs on a GPU adapter: see test/runtime/webgpu-kernels.spec.ts (software adapter vs cpu).
 describe('webgpu Conv2DBackpropFilter planning', () => {
   it('picks 16×16 threads where the device allows 256 invocations, else 8×8', () => {
-    expect(chooseTiling({ maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupStorageSize: 16384 })).toBe(TILING_256);
-    expect(chooseTiling({ maxComputeInvocationsPerWorkgroup: 128, maxComputeWorkgroupStorageSize: 16384 })).toBe(TILING_64);
-    expect(chooseTiling({ maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupStorageSize: 4096 })).toBe(TILING_64);
+    expect(
+      chooseTiling({ maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupStorageSize: 16384 }),
+    ).toBe(TILING_256);
+    expect(
+      chooseTiling({ maxComputeInvocationsPerWorkgroup: 128, maxComputeWorkgroupStorageSize: 16384 }),
+    ).toBe(TILING_64);
+    expect(
+      chooseTiling({ maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupStorageSize: 4096 }),
+    ).toBe(TILING_64);
   });
 
   it('splits a small M×N over a long K into ~TARGET_WORKGROUPS slices that cover K exactly once', () => {

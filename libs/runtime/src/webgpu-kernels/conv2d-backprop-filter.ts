@@ -1,4 +1,11 @@
-import { backend_util, Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  Conv2DBackpropFilterAttrs,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import {
   disposeIntermediate,
   flatDispatch,
@@ -110,7 +117,9 @@ class FilterGradGemmProgram implements WebGpuProgram {
     const tn = tx * rn;
     const threads = tx * ty;
     if (threads % tm !== 0 || threads % tn !== 0 || (tk * tm) % threads !== 0 || (tk * tn) % threads !== 0) {
-      throw new RangeError(`resdet filter-grad GEMM: tiling ${JSON.stringify(this.t)} does not divide its tiles`);
+      throw new RangeError(
+        `resdet filter-grad GEMM: tiling ${JSON.stringify(this.t)} does not divide its tiles`,
+      );
     }
     const aLoads = (tk * tm) / threads;
     const bLoads = (tk * tn) / threads;
@@ -270,7 +279,12 @@ export function webgpuConv2dFilterGradient(
   const parts = backend.runWebGPUProgram(gemm, [x, dy], 'float32', uniforms);
   if (plan.splits === 1) return parts;
   try {
-    const sum = new SumSlicesProgram([conv.filterHeight, conv.filterWidth, conv.inChannels, conv.outChannels]);
+    const sum = new SumSlicesProgram([
+      conv.filterHeight,
+      conv.filterWidth,
+      conv.inChannels,
+      conv.outChannels,
+    ]);
     return backend.runWebGPUProgram(sum, [parts], 'float32', intUniforms([plan.splits]));
   } finally {
     disposeIntermediate(backend, parts);
@@ -281,13 +295,19 @@ export function webgpuConv2dFilterGradient(
  * Builds the KernelConfig; `fallback` (tfjs's own kernel) runs what this one does not cover (NCHW, non-float32).
  */
 export function makeConv2dBackpropFilterWebgpuConfig(fallback?: KernelFunc): KernelConfig {
-  const kernelFunc = ((args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: unknown; attrs: unknown }) => {
+  const kernelFunc = ((args: {
+    inputs: { x: TensorInfo; dy: TensorInfo };
+    backend: unknown;
+    attrs: unknown;
+  }) => {
     const { x, dy } = args.inputs;
     const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
     const dataFormat = backend_util.convertConv2DDataFormat(attrs.dataFormat);
     if (dataFormat !== 'channelsLast' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
       if (!fallback) {
-        throw new Error(`resdet webgpu Conv2DBackpropFilter: unsupported dataFormat ${attrs.dataFormat} / dtype ${x.dtype}`);
+        throw new Error(
+          `resdet webgpu Conv2DBackpropFilter: unsupported dataFormat ${attrs.dataFormat} / dtype ${x.dtype}`,
+        );
       }
       return fallback(args as Parameters<KernelFunc>[0]);
     }

@@ -33,7 +33,12 @@ export interface ProgramUniform {
 
 /** The WebGPUBackend methods used here. */
 export interface WebGpuBackendLike {
-  runWebGPUProgram(program: WebGpuProgram, inputs: TensorInfo[], outputDtype: DataType, uniforms?: ProgramUniform[]): TensorInfo;
+  runWebGPUProgram(
+    program: WebGpuProgram,
+    inputs: TensorInfo[],
+    outputDtype: DataType,
+    uniforms?: ProgramUniform[],
+  ): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   device: { limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupStorageSize: number } };
 }

@@ -1,4 +1,11 @@
-import { Conv2DBackpropFilter, getKernel, KernelConfig, KernelFunc, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  Conv2DBackpropFilter,
+  getKernel,
+  KernelConfig,
+  KernelFunc,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
 import { makeConv2dBackpropFilterWebgpuConfig } from './conv2d-backprop-filter';
 import { weightedGatherWebgpuConfig, weightedScatterWebgpuConfig } from './weighted-gather';
 
@@ -29,8 +36,14 @@ export function registerWebgpuKernels(): string[] {
     added.push(name);
   };
   install((previous) => makeConv2dBackpropFilterWebgpuConfig(previous), Conv2DBackpropFilter);
-  install(() => ({ ...weightedGatherWebgpuConfig, kernelFunc: wrap(weightedGatherWebgpuConfig.kernelFunc) }), weightedGatherWebgpuConfig.kernelName);
-  install(() => ({ ...weightedScatterWebgpuConfig, kernelFunc: wrap(weightedScatterWebgpuConfig.kernelFunc) }), weightedScatterWebgpuConfig.kernelName);
+  install(
+    () => ({ ...weightedGatherWebgpuConfig, kernelFunc: wrap(weightedGatherWebgpuConfig.kernelFunc) }),
+    weightedGatherWebgpuConfig.kernelName,
+  );
+  install(
+    () => ({ ...weightedScatterWebgpuConfig, kernelFunc: wrap(weightedScatterWebgpuConfig.kernelFunc) }),
+    weightedScatterWebgpuConfig.kernelName,
+  );
   return added;
 }
 

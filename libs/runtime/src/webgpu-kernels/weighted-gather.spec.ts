@@ -13,7 +13,11 @@ describe('transposeGatherPlan (CSR by destination for the weighted-gather gradie
   });
 
   it('names the entry when an index is out of range or lengths disagree', () => {
-    expect(() => transposeGatherPlan(Int32Array.from([0, 5]), Float32Array.from([1, 1]), 1, 5)).toThrow('idx[1] = 5 is outside [0, 5)');
-    expect(() => transposeGatherPlan(Int32Array.from([0, 1, 2]), Float32Array.from([1, 1, 1]), 2, 5)).toThrow('rows·k');
+    expect(() => transposeGatherPlan(Int32Array.from([0, 5]), Float32Array.from([1, 1]), 1, 5)).toThrow(
+      'idx[1] = 5 is outside [0, 5)',
+    );
+    expect(() => transposeGatherPlan(Int32Array.from([0, 1, 2]), Float32Array.from([1, 1, 1]), 2, 5)).toThrow(
+      'rows·k',
+    );
   });
 });

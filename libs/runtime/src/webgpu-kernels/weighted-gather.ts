@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { flatDispatch, flatLayout, FLAT_WORKGROUP, intUniforms, WebGpuBackendLike, WebGpuProgram } from './program';
+import {
+  flatDispatch,
+  flatLayout,
+  FLAT_WORKGROUP,
+  intUniforms,
+  WebGpuBackendLike,
+  WebGpuProgram,
+} from './program';
 
 /**
  * Weighted gather on WebGPU — the core of RoIAlign (see @resdet/detection's weighted-gather.ts):
@@ -87,13 +94,22 @@ class WeightedScatterProgram implements WebGpuProgram {
 export const weightedGatherWebgpuConfig: KernelConfig = {
   kernelName: WEIGHTED_GATHER,
   backendName: 'webgpu',
-  kernelFunc: ((args: { inputs: { x: TensorInfo; idx: TensorInfo; w: TensorInfo }; backend: unknown; attrs: unknown }) => {
+  kernelFunc: ((args: {
+    inputs: { x: TensorInfo; idx: TensorInfo; w: TensorInfo };
+    backend: unknown;
+    attrs: unknown;
+  }) => {
     const { x, idx, w } = args.inputs;
     const { k } = args.attrs as { k: number };
     const c = x.shape[1];
     const rows = idx.shape[0] / k;
     const program = new WeightedGatherProgram(rows, c);
-    return (args.backend as WebGpuBackendLike).runWebGPUProgram(program, [x, idx, w], 'float32', intUniforms([k, c]));
+    return (args.backend as WebGpuBackendLike).runWebGPUProgram(
+      program,
+      [x, idx, w],
+      'float32',
+      intUniforms([k, c]),
+    );
   }) as unknown as KernelFunc,
 };
 
@@ -108,7 +124,12 @@ export const weightedScatterWebgpuConfig: KernelConfig = {
     const c = dy.shape[1];
     const segments = offsets.shape[0] - 1;
     const program = new WeightedScatterProgram(segments, c);
-    return (args.backend as WebGpuBackendLike).runWebGPUProgram(program, [dy, offsets, src, w], 'float32', intUniforms([c]));
+    return (args.backend as WebGpuBackendLike).runWebGPUProgram(
+      program,
+      [dy, offsets, src, w],
+      'float32',
+      intUniforms([c]),
+    );
   }) as unknown as KernelFunc,
 };
 
@@ -127,15 +148,23 @@ export interface ScatterPlan {
  * O(R·k + segments). Entries of one destination keep their source order.
  * @throws RangeError naming the entry when an index is outside `[0, segments)`.
  */
-export function transposeGatherPlan(idx: Int32Array, w: Float32Array, k: number, segments: number): ScatterPlan {
+export function transposeGatherPlan(
+  idx: Int32Array,
+  w: Float32Array,
+  k: number,
+  segments: number,
+): ScatterPlan {
   if (idx.length !== w.length || (k > 0 && idx.length % k !== 0)) {
-    throw new RangeError(`transposeGatherPlan: idx (${idx.length}) and w (${w.length}) must both be rows·k (k = ${k})`);
+    throw new RangeError(
+      `transposeGatherPlan: idx (${idx.length}) and w (${w.length}) must both be rows·k (k = ${k})`,
+    );
   }
   const offsets = new Int32Array(segments + 1);
   for (let e = 0; e < idx.length; e++) {
     if (w[e] === 0) continue;
     const s = idx[e];
-    if (!(s >= 0 && s < segments)) throw new RangeError(`transposeGatherPlan: idx[${e}] = ${s} is outside [0, ${segments})`);
+    if (!(s >= 0 && s < segments))
+      throw new RangeError(`transposeGatherPlan: idx[${e}] = ${s} is outside [0, ${segments})`);
     offsets[s + 1]++;
   }
   for (let s = 0; s < segments; s++) offsets[s + 1] += offsets[s];
@@ -158,18 +187,31 @@ export function transposeGatherPlan(idx: Int32Array, w: Float32Array, k: number,
  * @param idx row indices into features, `[R·k]`; @param w weights `[R·k]` (0 for padding)
  * @returns `[R, C]`
  */
-export function webgpuWeightedGather(features: tf.Tensor2D, idx: Int32Array, w: Float32Array, k: number): tf.Tensor2D {
+export function webgpuWeightedGather(
+  features: tf.Tensor2D,
+  idx: Int32Array,
+  w: Float32Array,
+  k: number,
+): tf.Tensor2D {
   const rows = k > 0 ? idx.length / k : 0;
   if (!Number.isInteger(rows) || idx.length !== w.length) {
-    throw new RangeError(`webgpuWeightedGather: idx (${idx.length}) and w (${w.length}) must both be rows·k (k = ${k})`);
+    throw new RangeError(
+      `webgpuWeightedGather: idx (${idx.length}) and w (${w.length}) must both be rows·k (k = ${k})`,
+    );
   }
   const c = features.shape[1];
   if (rows === 0 || c === 0) return tf.zeros([rows, c]);
   return tf.tidy(
     () =>
-      tf.engine().runKernel(WEIGHTED_GATHER, { x: features, idx: tf.tensor1d(idx, 'int32'), w: tf.tensor1d(w, 'float32') }, {
-        k,
-      } as unknown as tf.NamedAttrMap) as tf.Tensor2D,
+      tf
+        .engine()
+        .runKernel(
+          WEIGHTED_GATHER,
+          { x: features, idx: tf.tensor1d(idx, 'int32'), w: tf.tensor1d(w, 'float32') },
+          {
+            k,
+          } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor2D,
   );
 }
 
@@ -178,7 +220,13 @@ export function webgpuWeightedGather(features: tf.Tensor2D, idx: Int32Array, w: 
  * @param dy `[R, C]`; @param segments rows of the feature view `S`
  * @returns `[S, C]`
  */
-export function webgpuWeightedScatter(dy: tf.Tensor2D, idx: Int32Array, w: Float32Array, k: number, segments: number): tf.Tensor2D {
+export function webgpuWeightedScatter(
+  dy: tf.Tensor2D,
+  idx: Int32Array,
+  w: Float32Array,
+  k: number,
+  segments: number,
+): tf.Tensor2D {
   const plan = transposeGatherPlan(idx, w, k, segments);
   const c = dy.shape[1];
   if (plan.src.length === 0 || c === 0) return tf.zeros([segments, c]);

@@ -4,7 +4,12 @@ import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsOptional, IsString, Max, Min 
 
 /** Options of POST /v1/detect, from the query string or multipart fields. All rules live here. */
 export class DetectOptionsDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Drop detections scoring below this', example: 0.5 })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 1,
+    description: 'Drop detections scoring below this',
+    example: 0.5,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsNumber({ allowNaN: false, allowInfinity: false })
