@@ -124,13 +124,12 @@ export class GeneralizedRCNN extends Module {
   }
 
   /**
-   * torchvision's four training losses for a batch (call `train()` first). Targets' boxes are xyxy in original
-   * pixels; labels are 1..numClasses−1. Returns scalars the caller disposes (the trainer calls this inside
-   * `tf.variableGrads`).
+   * The training input both training paths share: targets checked, images transformed (short side drawn from
+   * the rng when several are configured), boxes resized with them. The caller disposes `batch.tensors`.
    */
-  computeLosses(images: readonly tf.Tensor3D[], targets: readonly TargetBoxes[]): DetectionLosses {
+  private trainingBatch(caller: string, images: readonly tf.Tensor3D[], targets: readonly TargetBoxes[]) {
     if (targets.length !== images.length) {
-      throw new Error(`computeLosses: ${targets.length} targets for ${images.length} images`);
+      throw new Error(`${caller}: ${targets.length} targets for ${images.length} images`);
     }
     targets.forEach((t, i) => checkTarget(t, i, this.roiHeads.numClasses));
     const batch = this.transform.forward(
@@ -138,8 +137,17 @@ export class GeneralizedRCNN extends Module {
       targets.map((t) => t.boxes),
       this.transform.minSize.length > 1 ? this.rng : undefined,
     );
-    const shapes = batchShapes(batch);
     const resizedTargets = batch.targets!.map((boxes, i) => ({ boxes, labels: targets[i].labels }));
+    return { batch, shapes: batchShapes(batch), resizedTargets };
+  }
+
+  /**
+   * torchvision's four training losses for a batch (call `train()` first). Targets' boxes are xyxy in original
+   * pixels; labels are 1..numClasses−1. Returns scalars the caller disposes (the trainer calls this inside
+   * `tf.variableGrads`).
+   */
+  computeLosses(images: readonly tf.Tensor3D[], targets: readonly TargetBoxes[]): DetectionLosses {
+    const { batch, shapes, resizedTargets } = this.trainingBatch('computeLosses', images, targets);
     let features: Map<string, tf.Tensor4D> | undefined;
     try {
       features = this.backbone.forward(batch.tensors);
@@ -173,17 +181,7 @@ export class GeneralizedRCNN extends Module {
     images: readonly tf.Tensor3D[],
     targets: readonly TargetBoxes[],
   ): Promise<TrainingStepPlan> {
-    if (targets.length !== images.length) {
-      throw new Error(`prepareTrainingStep: ${targets.length} targets for ${images.length} images`);
-    }
-    targets.forEach((t, i) => checkTarget(t, i, this.roiHeads.numClasses));
-    const batch = this.transform.forward(
-      images,
-      targets.map((t) => t.boxes),
-      this.transform.minSize.length > 1 ? this.rng : undefined,
-    );
-    const shapes = batchShapes(batch);
-    const resizedTargets = batch.targets!.map((boxes, i) => ({ boxes, labels: targets[i].labels }));
+    const { batch, shapes, resizedTargets } = this.trainingBatch('prepareTrainingStep', images, targets);
     const saved = new SavedBuffers(this);
     let features: Map<string, tf.Tensor4D> | undefined;
     try {
