@@ -14,6 +14,7 @@ export * from './weighted-gather';
 export * from './roi-align';
 export * from './multi-scale-roi-align';
 export * from './transform';
+export * from './image-tensor';
 export * from './postprocess';
 export * from './roi-pool';
 export * from './faster-rcnn.config';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initRuntime } from '@resdet/runtime';
-import { buildDetector, type FasterRcnnConfig, type GeneralizedRCNN } from '@resdet/detection';
+import { buildDetector, rgbToTensor, type FasterRcnnConfig, type GeneralizedRCNN } from '@resdet/detection';
 import { loadStateDictFromFile, loadWeights, type LoadedWeights } from '@resdet/checkpoint';
 import type { Detection, DetectorInfo, ImageDetector, PredictOptions, RawImage } from './detection-types';
 import { resolveModelSpec, type ModelSpec, type ModelSource } from './model-spec';
@@ -66,7 +66,7 @@ export class Detector implements ImageDetector {
    */
   async predict(images: readonly RawImage[], opts: PredictOptions = {}): Promise<Detection[][]> {
     if (images.length === 0) return [];
-    const inputs = images.map((im) => rawToTensor(im));
+    const inputs = images.map((im) => rgbToTensor(im));
     try {
       // Host reads by `await data()`: webgpu in Node has no synchronous read; on cpu/wasm it costs nothing measurable.
       const out = await this.model.predictAsync(inputs);
@@ -102,20 +102,6 @@ export class Detector implements ImageDetector {
   dispose(): void {
     this.model.dispose();
   }
-}
-
-/** RGB uint8 HWC → float32 [H, W, 3] in 0–1, what GeneralizedRCNN.predict takes (torchvision's ToTensor). */
-export function rawToTensor(im: RawImage): tf.Tensor3D {
-  if (im.data.length !== im.width * im.height * 3) {
-    throw new Error(`image data has ${im.data.length} bytes, expected ${im.width}×${im.height}×3`);
-  }
-  return tf.tidy(
-    () =>
-      tf.div(
-        tf.tensor3d(Float32Array.from(im.data), [im.height, im.width, 3], 'float32'),
-        255,
-      ) as tf.Tensor3D,
-  );
 }
 
 function blankImage(cfg: Readonly<FasterRcnnConfig>): RawImage {

@@ -29,7 +29,7 @@ export interface HostBatch {
 
 /**
  * torchvision's inference transform on the host, writing NCHW directly (what ONNX wants), with the same float32
- * operations in the same order as resdet's tfjs path (`rawToTensor` → `GeneralizedRCNNTransform.forward`):
+ * operations in the same order as resdet's tfjs path (`rgbToTensor` → `GeneralizedRCNNTransform.forward`):
  * `x = u8 / 255`, `(x − mean) / std`, torch's bilinear resize (`linearTaps`: width pass then height pass, each
  * `a·l0 + b·l1`), zero padding to a multiple of `sizeDivisible`. Every step is rounded to float32
  * (`Math.fround`), so the result is bit-identical to the tfjs path's batch.

@@ -14,6 +14,7 @@ import {
   buildFasterRcnn,
   parseDetectorConfig,
   type FasterRcnnConfig,
+  rgbToTensor,
   type GeneralizedRCNN,
   type TrainingStepPlan,
 } from '@resdet/detection';
@@ -27,7 +28,6 @@ import {
   type DetectionDataset,
   type DetectionRecord,
   type LoaderBatch,
-  type RgbImage,
 } from '@resdet/data';
 import {
   COCO_STAT_NAMES,
@@ -158,17 +158,6 @@ export function recordsToCocoGt(ds: DetectionDataset): CocoDataset {
     annotations,
     categories: ds.categories.map((c) => ({ id: c.id, name: c.name })),
   };
-}
-
-/** RGB uint8 HWC → float32 `[H, W, 3]` in 0–1 (torchvision's ToTensor). */
-export function rgbToTensor(im: RgbImage): tf.Tensor3D {
-  return tf.tidy(
-    () =>
-      tf.div(
-        tf.tensor3d(Float32Array.from(im.data), [im.height, im.width, 3], 'float32'),
-        255,
-      ) as tf.Tensor3D,
-  );
 }
 
 /**

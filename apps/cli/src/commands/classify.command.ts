@@ -4,6 +4,7 @@ import { initRuntime } from '@resdet/runtime';
 import { readStateDict } from '@resdet/checkpoint';
 import { readImage } from '@resdet/data';
 import { buildResNet, preprocessForClassification, topK } from '@resdet/resnet';
+import { positiveInt } from '../common/model-options';
 
 interface ClassifyOptions {
   arch: string;
@@ -13,14 +14,6 @@ interface ClassifyOptions {
   json?: boolean;
   backend?: string;
 }
-
-const positiveInt =
-  (flag: string) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
-    return n;
-  };
 
 /**
  * `classify --arch resnet50 --weights W [--resize 256 --crop 224] [--json] IMG…`: ImageNet-style
