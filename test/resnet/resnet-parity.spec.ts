@@ -8,7 +8,8 @@ import { ResNet, STAGE_NAMES } from '@resdet/resnet';
 /**
  * Parity with torchvision 0.14 (torch 1.13) on narrow ResNets built from torchvision's own blocks
  * (fixtures and weights: test/fixtures/resnet/, made by tools/resnet/make_fixtures.py). Weights load
- * from zip (fp32 and fp16), legacy .pth and fp16 safetensors. Tolerance: max|Δ| ≤ 1e-4·max|ref| for
+ * from zip (fp32 and fp16), legacy .pth, fp16 safetensors, a float-only safetensors and a wrapped
+ * DataParallel checkpoint. Tolerance: max|Δ| ≤ 1e-4·max|ref| for
  * logits and for each of layer1..layer4 (C2–C5).
  */
 const DIR = path.join(__dirname, '../fixtures/resnet');
@@ -22,7 +23,9 @@ interface Net {
 const NETS: Record<string, Net> = {
   r18n: {
     io: 'r18n-io.safetensors',
-    weights: ['r18n.pth', 'r18n-fp16.pth'],
+    // float-only safetensors (no num_batches_tracked) and a {"model": {"module.…": fp16}} DataParallel
+    // checkpoint: both load in torch with load_state_dict(strict=True) (tools/resnet/make_state_dict_variants.py)
+    weights: ['r18n.pth', 'r18n-fp16.pth', 'r18n-float-only.safetensors', 'r18n-ddp-wrapped.pth'],
     build: () => new ResNet('basic', [2, 2, 2, 2], { baseChannels: 8, numClasses: 10, skipInit: true }),
   },
   r50n: {

@@ -4,6 +4,7 @@ import { bfloat16ToFloat32, float32ToBfloat16, float32ToHalf, halfToFloat32 } fr
 /** Bytes per element of each host dtype as stored on disk. */
 export const DTYPE_BYTES: Readonly<Record<HostDType, number>> = Object.freeze({
   float32: 4,
+  float64: 8,
   float16: 2,
   bfloat16: 2,
   int64: 8,
@@ -26,6 +27,8 @@ export function decodeElements(dtype: HostDType, bytes: Uint8Array): HostTensor[
   switch (dtype) {
     case 'float32':
       return new Float32Array(buf, off, n);
+    case 'float64':
+      return Float32Array.from(new Float64Array(buf, off, n));
     case 'float16':
       return halfToFloat32(new Uint16Array(buf, off, n));
     case 'bfloat16':
@@ -57,6 +60,8 @@ export function encodeElements(t: HostTensor): Uint8Array {
   switch (t.dtype) {
     case 'float32':
       return asBytes(toFloat32(d));
+    case 'float64':
+      return asBytes(Float64Array.from(toNumbers(d)));
     case 'float16':
       return asBytes(float32ToHalf(toFloat32(d)));
     case 'bfloat16':

@@ -5,6 +5,7 @@ import { findStateDict, materializeStateDict } from './find-state-dict';
 import { looksLikeSafetensors, readSafetensorsSource } from './safetensors';
 import { readTorchLegacy } from './torch-legacy';
 import { readTorchZip } from './torch-zip';
+import { unwrapStateDict } from './torchvision-keys';
 
 export type WeightsFormat = 'safetensors' | 'torch-zip' | 'torch-legacy';
 
@@ -16,6 +17,8 @@ export interface WeightsFile {
   path: string;
   /** safetensors `__metadata__` (empty for torch files). */
   metadata: Record<string, string>;
+  /** Wrapper prefixes removed from every key (`module.` from DataParallel); empty when none. */
+  stripped: string[];
 }
 
 /** Decides a file's format from its first bytes (zip 'PK', legacy pickle 0x80 + magic, safetensors header). */
@@ -38,12 +41,12 @@ export function readWeightsSource(src: ByteSource): WeightsFile {
   const format = sniffWeightsFormat(head, src.size);
   if (format === 'safetensors') {
     const { tensors, metadata } = readSafetensorsSource(src);
-    return { format, stateDict: tensors, path: '', metadata };
+    return { format, path: '', metadata, ...unwrapStateDict(tensors) };
   }
   if (format === 'torch-zip' || format === 'torch-legacy') {
     const { root } = format === 'torch-zip' ? readTorchZip(src) : readTorchLegacy(src);
     const { path, tensors } = findStateDict(root, src.name);
-    return { format, stateDict: materializeStateDict(tensors), path, metadata: {} };
+    return { format, path, metadata: {}, ...unwrapStateDict(materializeStateDict(tensors)) };
   }
   const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new CheckpointError(
@@ -55,7 +58,9 @@ export function readWeightsSource(src: ByteSource): WeightsFile {
 /**
  * Reads a weights file — torch `.pth`/`.pt` (zip or legacy format) or `.safetensors` — chosen by its
  * magic bytes, not its extension, and returns the state dict in torch names and layouts (float16 and
- * bfloat16 widened to Float32Array, int64 as BigInt64Array). Torch files are read without Python and
+ * bfloat16 widened to Float32Array, int64 as BigInt64Array). Wrapper prefixes on every key (`module.`
+ * from DataParallel, `_orig_mod.` from torch.compile) are removed, and a dict nested under `model`,
+ * `state_dict`, … is found (see findStateDict), as torch scripts do before load_state_dict. Torch files are read without Python and
  * without executing pickled code. Throws CheckpointError naming the file for truncated, corrupt or
  * non-checkpoint files and unsupported dtypes.
  */

@@ -7,6 +7,7 @@ import { writeFileAtomic } from './atomic-write';
 /** safetensors dtype names ↔ host dtypes (the ones resdet reads and writes). */
 const FROM_SAFETENSORS: Readonly<Record<string, HostDType>> = Object.freeze({
   F32: 'float32',
+  F64: 'float64',
   F16: 'float16',
   BF16: 'bfloat16',
   I64: 'int64',
@@ -16,6 +17,7 @@ const FROM_SAFETENSORS: Readonly<Record<string, HostDType>> = Object.freeze({
 });
 const TO_SAFETENSORS: Readonly<Record<HostDType, string>> = Object.freeze({
   float32: 'F32',
+  float64: 'F64',
   float16: 'F16',
   bfloat16: 'BF16',
   int64: 'I64',

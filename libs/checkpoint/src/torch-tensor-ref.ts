@@ -6,6 +6,7 @@ import { DTYPE_BYTES, decodeElements } from './dtypes';
 /** torch storage classes (as named in pickles) → host dtypes. */
 export const TORCH_STORAGE_DTYPES: Readonly<Record<string, HostDType>> = Object.freeze({
   FloatStorage: 'float32',
+  DoubleStorage: 'float64',
   HalfStorage: 'float16',
   BFloat16Storage: 'bfloat16',
   LongStorage: 'int64',
@@ -16,7 +17,6 @@ export const TORCH_STORAGE_DTYPES: Readonly<Record<string, HostDType>> = Object.
 
 /** torch storage classes resdet recognises but cannot represent (reported by name). */
 export const UNSUPPORTED_TORCH_STORAGES: readonly string[] = Object.freeze([
-  'DoubleStorage',
   'ShortStorage',
   'CharStorage',
   'ComplexFloatStorage',

@@ -1,5 +1,5 @@
 import { HostTensor, StateDict } from '@resdet/nn';
-import { stripKeyPrefix, upgradeTorchvisionKeys } from './torchvision-keys';
+import { stripKeyPrefix, unwrapStateDict, upgradeTorchvisionKeys } from './torchvision-keys';
 
 const t = (v: number): HostTensor => ({ dtype: 'float32', shape: [1], data: Float32Array.from([v]) });
 
@@ -62,5 +62,23 @@ describe('stripKeyPrefix', () => {
       ['other', t(2)],
     ]);
     expect([...stripKeyPrefix(sd, 'module.').keys()]).toEqual(['fc.weight', 'other']);
+  });
+});
+
+describe('unwrapStateDict', () => {
+  it('strips module. and _orig_mod. only when every key has them, as torch does', () => {
+    const ddpCompiled: StateDict = new Map([
+      ['module._orig_mod.fc.weight', t(1)],
+      ['module._orig_mod.fc.bias', t(2)],
+    ]);
+    const out = unwrapStateDict(ddpCompiled);
+    expect([...out.stateDict.keys()]).toEqual(['fc.weight', 'fc.bias']);
+    expect(out.stripped).toEqual(['module.', '_orig_mod.']);
+    const mixed: StateDict = new Map([
+      ['module.fc.weight', t(1)],
+      ['other', t(2)],
+    ]);
+    expect(unwrapStateDict(mixed)).toEqual({ stateDict: mixed, stripped: [] });
+    expect(unwrapStateDict(new Map()).stripped).toEqual([]);
   });
 });

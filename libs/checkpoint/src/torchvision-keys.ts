@@ -53,6 +53,32 @@ export function upgradeTorchvisionKeys(sd: StateDict): { stateDict: StateDict; r
 }
 
 /**
+ * Prefixes that wrappers add to every key of the wrapped model's state dict: `module.` from
+ * `nn.DataParallel`/`DistributedDataParallel`, `_orig_mod.` from `torch.compile`.
+ */
+export const WRAPPER_PREFIXES: readonly string[] = Object.freeze(['module.', '_orig_mod.']);
+
+/**
+ * torch's `consume_prefix_in_state_dict_if_present` for the wrapper prefixes: while every key starts
+ * with one of WRAPPER_PREFIXES, that prefix is stripped (a DDP-wrapped compiled model has both).
+ * Returns the dict unchanged (same object) when nothing is wrapped, plus the prefixes removed.
+ *
+ * @example
+ * unwrapStateDict(new Map([['module.fc.weight', t]])).stateDict.has('fc.weight'); // true
+ */
+export function unwrapStateDict(sd: StateDict): { stateDict: StateDict; stripped: string[] } {
+  const stripped: string[] = [];
+  let out = sd;
+  for (;;) {
+    const keys = [...out.keys()];
+    const prefix = WRAPPER_PREFIXES.find((p) => keys.length > 0 && keys.every((k) => k.startsWith(p)));
+    if (!prefix) return { stateDict: out, stripped };
+    out = stripKeyPrefix(out, prefix);
+    stripped.push(prefix);
+  }
+}
+
+/**
  * Removes a prefix from every key that has it (e.g. `module.` from `nn.DataParallel` checkpoints);
  * keys without it are kept as they are.
  */

@@ -60,6 +60,21 @@ describe('BatchNorm2d', () => {
     bn.dispose();
   });
 
+  it('loads a state dict without num_batches_tracked (as torch does) but still rejects a missing weight', () => {
+    const bn = new BatchNorm2d(toHost(fx.weight).shape[0]);
+    const sd = new Map([
+      ['weight', toHost(fx.weight)],
+      ['bias', toHost(fx.bias)],
+      ['running_mean', toHost(fx.running_mean0)],
+      ['running_var', toHost(fx.running_var0)],
+    ]);
+    expect(bn.loadStateDict(sd)).toEqual({ missing: [], unexpected: [] });
+    expect(bn.numBatchesTracked).toBe(0);
+    sd.delete('weight');
+    expect(() => bn.loadStateDict(sd)).toThrow(/missing keys: weight/);
+    bn.dispose();
+  });
+
   it('momentum null is a cumulative average; train forward does not leak tensors', () => {
     const bn = new BatchNorm2d(1, { momentum: null });
     const before = tf.memory().numTensors;

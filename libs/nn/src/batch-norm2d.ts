@@ -40,6 +40,11 @@ export class BatchNorm2d extends Module implements ChannelAffine {
     this.registerBuffer('num_batches_tracked', tf.scalar(0), { torchDType: 'int64' });
   }
 
+  /** torch accepts a state dict without `num_batches_tracked` (float-only exports); so does resdet. */
+  protected override optionalLoadKeys(): readonly string[] {
+    return ['num_batches_tracked'];
+  }
+
   get runningMean(): tf.Tensor {
     return this.buffer('running_mean');
   }

@@ -2,12 +2,15 @@
  * A tensor that lives in host memory, outside any tfjs backend: what checkpoint readers produce and
  * `Module.loadStateDict` consumes. Shapes and layouts are torch's (e.g. conv weights OIHW).
  */
-export type HostDType = 'float32' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
+export type HostDType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
 export interface HostTensor {
   dtype: HostDType;
   shape: number[];
-  /** float32/float16/bfloat16 are always widened to Float32Array by readers; int64 is BigInt64Array. */
+  /**
+   * float16/bfloat16 are widened and float64 narrowed to Float32Array by readers (torch's
+   * load_state_dict copies any float dtype into float32 parameters); int64 is BigInt64Array.
+   */
   data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
 }
 

@@ -207,6 +207,14 @@ export abstract class Module {
   }
 
   /**
+   * Local state-dict keys this module may find absent when loading (never missing; the current value
+   * stays), as torch's BatchNorm does for `num_batches_tracked`, which many exporters leave out.
+   */
+  protected optionalLoadKeys(): readonly string[] {
+    return [];
+  }
+
+  /**
    * Loads torch-layout tensors by torchvision name. Every key is checked before anything is assigned,
    * so a failed load leaves the module untouched. Shape mismatches always throw (with both shapes);
    * missing/unexpected keys throw when `strict` (default) and are reported otherwise.
@@ -214,10 +222,11 @@ export abstract class Module {
   loadStateDict(sd: StateDict, opts: LoadStateDictOptions = {}): LoadReport {
     const strict = opts.strict ?? true;
     const slots = new Map(this.namedSlots());
-    const ignored = new Set(
-      this.namedModules().flatMap(([p, m]) => m.ignoredLoadKeys().map((k) => (p ? `${p}.${k}` : k))),
-    );
-    const missing = [...slots.keys()].filter((k) => !sd.has(k));
+    const qualified = (keys: (m: Module) => readonly string[]) =>
+      new Set(this.namedModules().flatMap(([p, m]) => keys(m).map((k) => (p ? `${p}.${k}` : k))));
+    const ignored = qualified((m) => m.ignoredLoadKeys());
+    const optional = qualified((m) => m.optionalLoadKeys());
+    const missing = [...slots.keys()].filter((k) => !sd.has(k) && !optional.has(k));
     const unexpected = [...sd.keys()].filter((k) => !slots.has(k) && !ignored.has(k));
     const mismatched: string[] = [];
     for (const [name, s] of slots) {
@@ -229,8 +238,8 @@ export abstract class Module {
       }
     }
     const problems = [...mismatched];
-    if (strict && missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
-    if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    if (strict && missing.length) problems.push(`missing keys: ${firstFew(missing)}`);
+    if (strict && unexpected.length) problems.push(`unexpected keys: ${firstFew(unexpected)}`);
     if (problems.length) {
       throw new StateDictError(
         `state dict does not fit the model:\n  ${problems.join('\n  ')}`,
@@ -260,6 +269,12 @@ export abstract class Module {
     for (const [, s] of this.slots) s.tensor.dispose();
     for (const [, c] of this.children) c.dispose();
   }
+}
+
+/** The first `max` names, then how many more (error messages stay readable for 300-key models). */
+function firstFew(keys: readonly string[], max = 10): string {
+  const more = keys.length > max ? `, … and ${keys.length - max} more` : '';
+  return keys.slice(0, max).join(', ') + more;
 }
 
 /** Host tensor → float32 (or int32) tfjs tensor; int64 values are narrowed to float32. */
