@@ -84,13 +84,13 @@ async function main(): Promise<void> {
       () => tf.div(tf.cast(tf.tensor3d(pixels, [h, w, 3], 'int32'), 'float32'), 255) as tf.Tensor3D,
     );
     let t = performance.now();
-    model.predict([img]); // warm-up (folds BN, compiles kernels)
+    await model.predict([img]); // warm-up (folds BN, compiles kernels)
     const warmMs = performance.now() - t;
     const ms: number[] = [];
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < tfjsIters; i++) {
       t = performance.now();
-      model.predict([img]);
+      await model.predict([img]);
       ms.push(performance.now() - t);
     }
     const cpu = process.cpuUsage(cpu0);

@@ -1,7 +1,7 @@
 /**
  * GPU benchmark (not a test): tfjs-backend-webgpu on Dawn, with and without resdet's WGSL kernels.
  * Prints, per mode (`resdet` = registerWebgpuKernels(), `tfjs` = tfjs 4.22's own kernels only):
- *  - R50-FPN detection img/s at H×W (default 800×1216) for batch 1 and 8 (random weights, predictAsync());
+ *  - R50-FPN detection img/s at H×W (default 800×1216) for batch 1 and 8 (random weights, predict());
  *  - one training step img/s at batch 8: the two-phase step (prepareTrainingStep, then computeLossesFromPlan +
  *    gradients inside tf.variableGrads) + a plain SGD update, FrozenBN body as torchvision;
  *  - Conv2DBackpropFilter TFLOP/s on R50-FPN's weight-gradient shapes at batch 8;
@@ -180,7 +180,7 @@ async function benchWgrad(
 /**
  * Runs a measurement that may be impossible on this backend and records why instead of aborting the bench.
  * (tfjs-backend-webgpu's synchronous read needs `OffscreenCanvas`, which Node lacks: the detector is measured
- * through its async paths, predictAsync and the two-phase training step.)
+ * through its async paths, predict and the two-phase training step.)
  */
 async function attempt(rows: Row[], mode: string, what: string, f: () => Promise<void>): Promise<void> {
   try {
@@ -243,8 +243,8 @@ async function main(): Promise<void> {
         await attempt(rows, mode, `detect batch ${b}`, async () => {
           let dets = 0;
           const { ms, warmMs } = await timeIt(iters, warmup, async () => {
-            // predictAsync reads its results back (await data()), so the time includes all the GPU work
-            dets = (await model.predictAsync(images)).reduce((a, d) => a + d.scores.length, 0);
+            // predict reads its results back (await data() on webgpu), so the time includes all the GPU work
+            dets = (await model.predict(images)).reduce((a, d) => a + d.scores.length, 0);
           });
           rows.push({
             mode,

@@ -22,7 +22,11 @@ function flag(name: string, dflt: string): string {
 }
 
 async function main(): Promise<void> {
-  const backend = await initRuntime({ backend: flag('backend', process.env.RESDET_BACKEND ?? 'wasm') });
+  // wasm unless --backend or RESDET_BACKEND says otherwise: bench rows compare like with like.
+  const backend = await initRuntime({
+    backend: flag('backend', ''),
+    env: { RESDET_BACKEND: 'wasm', ...process.env },
+  });
   const configFile = flag('config', 'configs/shapes_demo.json');
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
     train?: Partial<TrainingConfig>;

@@ -2,7 +2,7 @@
  * Child process for webgpu-detect.spec.ts: the shapes-demo detector (random seeded weights, score threshold 0)
  * on the webgpu backend (Dawn's software adapter: OpenGL ES on Mesa llvmpipe, resdet's WGSL kernels registered)
  * and on wasm with the same weights:
- *  - detection: `predictAsync` on webgpu vs `predict` on wasm, for two images of different sizes;
+ *  - detection: `predict` on webgpu (awaited reads) vs `predict` on wasm (sync reads), for two images of different sizes;
  *  - training: the two-phase step on webgpu (`prepareTrainingStep` reads proposals with `await data()`, then
  *    `computeLossesFromPlan` inside `tf.variableGrads`), then phase 2 on wasm with webgpu's plan (same host
  *    decisions, same input tensor) — losses and a few gradients — and wasm's own phase 1 for comparison.
@@ -147,8 +147,8 @@ async function main(): Promise<void> {
   gpu.loadStateDict(weights);
   gpu.eval();
   imgs = tensors();
-  await timed('webgpuDetectFirst', () => gpu.predictAsync(imgs)); // compiles the pipelines
-  const gpuDets = await timed('webgpuDetect', () => gpu.predictAsync(imgs));
+  await timed('webgpuDetectFirst', () => gpu.predict(imgs)); // compiles the pipelines
+  const gpuDets = await timed('webgpuDetect', () => gpu.predict(imgs));
   gpu.dispose();
   const gpuTrain = buildDetector(ARCH, TRAIN_CONFIG);
   gpuTrain.loadStateDict(weights);

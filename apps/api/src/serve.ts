@@ -33,7 +33,7 @@ export async function serveFromEnvironment(): Promise<void> {
     config: env.RESDET_CONFIG,
     arch: env.RESDET_ARCH,
     weights: env.RESDET_WEIGHTS,
-    backend: env.RESDET_BACKEND,
+    env,
     engine: (env.RESDET_ENGINE as EngineName | undefined) ?? 'auto',
     log: (m) => process.stderr.write(m + '\n'),
   });

@@ -73,7 +73,7 @@ describe('Faster R-CNN builders', () => {
     model.dispose();
   });
 
-  it('the C4 and demo detectors run predict and computeLosses end to end without leaking tensors', () => {
+  it('the C4 and demo detectors run predict and computeLosses end to end without leaking tensors', async () => {
     const img = tf.randomUniform([64, 80, 3], 0, 1, 'float32', 1) as tf.Tensor3D;
     const target = { boxes: Float32Array.of(10, 12, 40, 50), labels: Int32Array.of(1) };
     const c4 = fasterrcnnResnet50C4({
@@ -86,9 +86,9 @@ describe('Faster R-CNN builders', () => {
     const demo = fasterrcnnShapesDemo();
     for (const model of [c4, demo]) {
       model.eval();
-      model.predict([img]); // warm-up (folded-BN caches)
+      await model.predict([img]); // warm-up (folded-BN caches)
       const before = tf.memory().numTensors;
-      const [dets] = model.predict([img]);
+      const [dets] = await model.predict([img]);
       expect(dets.boxes.length).toBe(4 * dets.scores.length);
       expect(tf.memory().numTensors).toBe(before);
       model.train();

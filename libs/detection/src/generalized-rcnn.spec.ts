@@ -141,7 +141,7 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     model.dispose();
   });
 
-  it('reproduces anchors, RPN objectness, proposals, box-head outputs and detections', () => {
+  it('reproduces anchors, RPN objectness, proposals, box-head outputs and detections', async () => {
     const model = tinyModel().eval();
     const imgs = images();
     const batch = model.transform.forward(imgs);
@@ -179,7 +179,7 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     expect(maxAbs(boxRegression.dataSync(), floats('eval.box_regression'))).toBeLessThan(1e-4);
     tf.dispose([classLogits, boxRegression, batch.tensors, ...features.values()]);
 
-    const dets = model.predict(imgs);
+    const dets = await model.predict(imgs);
     for (const i of [0, 1]) {
       const theirs = {
         boxes: floats(`eval.boxes.${i}`),
@@ -192,12 +192,12 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
     model.dispose();
   });
 
-  it('predict leaves tf.memory().numTensors unchanged (after a warm-up call)', () => {
+  it('predict leaves tf.memory().numTensors unchanged (after a warm-up call)', async () => {
     const model = tinyModel().eval();
     const imgs = images();
-    model.predict(imgs); // fills the folded-BN caches
+    await model.predict(imgs); // fills the folded-BN caches
     const before = tf.memory().numTensors;
-    model.predict(imgs);
+    await model.predict(imgs);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(imgs);
     model.dispose();
@@ -319,17 +319,17 @@ function demoBatch(): { imgs: tf.Tensor3D[]; tgts: TargetBoxes[] } {
   return { imgs, tgts };
 }
 
-describe('GeneralizedRCNN async paths (what webgpu uses), checked on wasm against the synchronous ones', () => {
-  it('predictAsync returns exactly what predict returns and leaves no tensors behind', async () => {
+describe('GeneralizedRCNN paths webgpu uses, checked on wasm', () => {
+  it('predict gives the same detections on every call and leaves no tensors behind', async () => {
     const model = demoModel().eval();
     const { imgs } = demoBatch();
-    const sync = model.predict(imgs);
+    const first = await model.predict(imgs);
     const before = tf.memory().numTensors;
-    const dets = await model.predictAsync(imgs);
+    const dets = await model.predict(imgs);
     expect(tf.memory().numTensors).toBe(before);
     expect(dets.reduce((n, d) => n + d.scores.length, 0)).toBeGreaterThan(10);
-    expect(dets).toEqual(sync);
-    expect(await model.predictAsync([])).toEqual([]);
+    expect(dets).toEqual(first);
+    expect(await model.predict([])).toEqual([]);
     tf.dispose(imgs);
     model.dispose();
   });

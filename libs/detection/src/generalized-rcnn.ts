@@ -41,9 +41,9 @@ export interface GeneralizedRCNNParts {
  * torchvision's `GeneralizedRCNN`: transform → backbone → RPN → RoI heads → boxes back to original pixels. The
  * parts are injected; Faster R-CNN variants are only different parts (see builders.ts). Children are
  * `backbone`, `rpn`, `roi_heads` (torchvision's state-dict prefixes). Inference and training are separate
- * methods with separate return types. `predict` and `computeLosses` are synchronous (host reads use `dataSync`)
- * so `computeLosses` can run inside `tf.variableGrads`. Backends without synchronous reads (webgpu in Node) use
- * `predictAsync` and the two-phase training step: `await prepareTrainingStep` (forward without a tape, proposals
+ * methods with separate return types. `predict` reads the host side through the runtime (sync where it can,
+ * awaited where it must). `computeLosses` is synchronous (host reads use `dataSync`) so it can run inside
+ * `tf.variableGrads`; backends without synchronous reads (webgpu in Node) use the two-phase training step: `await prepareTrainingStep` (forward without a tape, proposals
  * read with `await data()`, matching and sampling on the host) then `computeLossesFromPlan` inside
  * `tf.variableGrads` (a second forward, differentiable, given those decisions). Proposals are not differentiated
  * in torchvision either, so the losses and gradients are the same; the price is one more backbone + RPN-head
@@ -52,7 +52,7 @@ export interface GeneralizedRCNNParts {
  * @example
  * const model = fasterrcnnResnet50Fpn({ numClasses: 91 });
  * model.loadStateDict(readStateDict('fasterrcnn_resnet50_fpn_coco.pth'));
- * const [dets] = model.eval().predict([image]); // image [H, W, 3] in 0–1; dets.boxes in original pixels
+ * const [dets] = await model.eval().predict([image]); // image [H, W, 3] in 0–1; dets.boxes in original pixels
  */
 export class GeneralizedRCNN extends Module {
   readonly backbone: Backbone;
@@ -72,44 +72,20 @@ export class GeneralizedRCNN extends Module {
 
   /**
    * Detections per image, boxes xyxy in ORIGINAL pixels. Uses the module's mode for the RPN top-n (call
-   * `eval()` first, as with torchvision). Leaves no tensors behind.
+   * `eval()` first, as with torchvision). The two host reads (RPN outputs, box-predictor outputs) are synchronous
+   * where the backend allows and awaited where it does not (webgpu in Node); the result is the same. Leaves no
+   * tensors behind.
    * @param images [H, W, 3] float32 RGB in 0–1, any sizes (the caller keeps ownership).
    */
-  predict(images: readonly tf.Tensor3D[]): Detections[] {
+  async predict(images: readonly tf.Tensor3D[]): Promise<Detections[]> {
     if (images.length === 0) return [];
     const batch = this.transform.forward(images);
     const shapes = batchShapes(batch);
     let features: Map<string, tf.Tensor4D> | undefined;
     try {
       features = this.backbone.forward(batch.tensors);
-      const proposals = this.rpn.forward(shapes, features);
-      const dets = this.roiHeads.predict(features, proposals.boxes, batch.imageSizes);
-      return dets.map((d, i) => ({
-        ...d,
-        boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [
-          images[i].shape[0],
-          images[i].shape[1],
-        ]),
-      }));
-    } finally {
-      batch.tensors.dispose();
-      if (features) tf.dispose([...features.values()]);
-    }
-  }
-
-  /**
-   * {@link predict} with its two host reads (RPN outputs, box-predictor outputs) done by `await data()`: the
-   * path for backends without synchronous reads (webgpu in Node); on cpu/wasm the result is identical.
-   */
-  async predictAsync(images: readonly tf.Tensor3D[]): Promise<Detections[]> {
-    if (images.length === 0) return [];
-    const batch = this.transform.forward(images);
-    const shapes = batchShapes(batch);
-    let features: Map<string, tf.Tensor4D> | undefined;
-    try {
-      features = this.backbone.forward(batch.tensors);
-      const proposals = await this.rpn.forwardAsync(shapes, features);
-      const dets = await this.roiHeads.predictAsync(features, proposals.boxes, batch.imageSizes);
+      const proposals = await this.rpn.forward(shapes, features);
+      const dets = await this.roiHeads.predict(features, proposals.boxes, batch.imageSizes);
       return dets.map((d, i) => ({
         ...d,
         boxes: this.transform.postprocessBoxes(d.boxes, batch.imageSizes[i], [

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '@resdet/nn';
+import { readTensors } from '@resdet/runtime';
 import { AnchorGenerator } from './anchor-generator';
 import { BoxCoder } from './box-coder';
 import { boxIou, clipBoxesToImage, removeSmallBoxes, selectBoxes } from './box-ops';
@@ -133,24 +134,14 @@ export class RegionProposalNetwork extends Module {
     this.minSize = opts.minSize ?? 1e-3;
   }
 
-  /** Proposals for a batch (train or test top-n by the module's mode). */
-  forward(shapes: BatchShapes, features: FeatureMaps): Proposals {
-    const out = this.headOutputs(shapes, features);
-    try {
-      return this.filterProposals(out, shapes.imageSizes);
-    } finally {
-      tf.dispose([out.objectness, out.deltas]);
-    }
-  }
-
   /**
-   * {@link forward} reading the head outputs with `await data()`: for backends without synchronous reads
-   * (webgpu in Node). Same maths, same result.
+   * Proposals for a batch (train or test top-n by the module's mode). The head outputs are read synchronously
+   * where the backend allows, awaited where it does not.
    */
-  async forwardAsync(shapes: BatchShapes, features: FeatureMaps): Promise<Proposals> {
+  async forward(shapes: BatchShapes, features: FeatureMaps): Promise<Proposals> {
     const out = this.headOutputs(shapes, features);
     try {
-      const [objectness, deltas] = await Promise.all([out.objectness.data(), out.deltas.data()]);
+      const [objectness, deltas] = await readTensors([out.objectness, out.deltas]);
       return this.filterHostProposals(
         out,
         objectness as Float32Array,
@@ -174,7 +165,7 @@ export class RegionProposalNetwork extends Module {
   ): Promise<{ proposals: Proposals; targets: RpnLossTargets }> {
     const out = this.headOutputs(shapes, features);
     try {
-      const [objectness, deltas] = await Promise.all([out.objectness.data(), out.deltas.data()]);
+      const [objectness, deltas] = await readTensors([out.objectness, out.deltas]);
       const proposals = this.filterHostProposals(
         out,
         objectness as Float32Array,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '@resdet/nn';
+import { readTensors } from '@resdet/runtime';
 import { BoxCoder, BoxCoderWeights } from './box-coder';
 import { boxIou, selectBoxes } from './box-ops';
 import { BoxPredictions, FastRCNNPredictor } from './fast-rcnn-predictor';
@@ -132,34 +133,18 @@ export class RoIHeads extends Module {
     return out;
   }
 
-  /** Detections per image in the (resized) image coordinates of `imageSizes` (reads with `dataSync`). */
-  predict(
-    features: FeatureMaps,
-    proposals: readonly Float32Array[],
-    imageSizes: readonly HW[],
-  ): Detections[] {
-    const { classLogits, boxRegression } = this.boxOutputs(features, proposals, imageSizes);
-    try {
-      return this.postprocess(
-        classLogits.dataSync() as Float32Array,
-        boxRegression.dataSync() as Float32Array,
-        proposals,
-        imageSizes,
-      );
-    } finally {
-      tf.dispose([classLogits, boxRegression]);
-    }
-  }
-
-  /** {@link predict} reading the predictor's outputs with `await data()` (webgpu in Node has no sync read). */
-  async predictAsync(
+  /**
+   * Detections per image in the (resized) image coordinates of `imageSizes`. The predictor's outputs are read
+   * synchronously where the backend allows, awaited where it does not.
+   */
+  async predict(
     features: FeatureMaps,
     proposals: readonly Float32Array[],
     imageSizes: readonly HW[],
   ): Promise<Detections[]> {
     const { classLogits, boxRegression } = this.boxOutputs(features, proposals, imageSizes);
     try {
-      const [logits, regression] = await Promise.all([classLogits.data(), boxRegression.data()]);
+      const [logits, regression] = await readTensors([classLogits, boxRegression]);
       return this.postprocess(logits as Float32Array, regression as Float32Array, proposals, imageSizes);
     } finally {
       tf.dispose([classLogits, boxRegression]);

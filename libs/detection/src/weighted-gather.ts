@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  backendCaps,
   WEIGHTED_GATHER,
   webgpuKernelActive,
   webgpuWeightedGather,
@@ -95,13 +96,6 @@ function backwardLevel(dyRows: tf.Tensor2D, p: LevelGatherPlan, numSegments: num
   return acc ?? tf.zeros([numSegments, c]);
 }
 
-/**
- * Backends whose tensors live in host memory (or are one cheap copy away): there a plain typed-array loop
- * beats tfjs's GatherV2 by far (wasm 4.22 gathers ~150 MB/s: 260 ms for RoIAlign of 200 RoIs at 64 channels,
- * vs ~15 ms here). GPU backends keep the tensor path, which never reads features back.
- */
-const HOST_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
-
 /** Host version of the forward pass: `out[rows[i]] += Σ_k w · F[idx]` for every level. */
 function forwardHost(xs: tf.Tensor4D[], plan: GatherPlan, c: number): tf.Tensor2D {
   const out = new Float32Array(plan.numRows * c);
@@ -157,7 +151,10 @@ export function weightedGather(features: tf.Tensor4D[], plan: GatherPlan): tf.Te
     if (f.shape[3] !== c)
       throw new Error(`weightedGather: feature maps must share C, got ${f.shape[3]} and ${c}`);
   }
-  if (HOST_BACKENDS.has(tf.getBackend())) return weightedGatherHost(features, plan, c);
+  // Where tensors live in host memory a plain typed-array loop beats tfjs's GatherV2 by far (wasm 4.22 gathers
+  // ~150 MB/s: 260 ms for RoIAlign of 200 RoIs at 64 channels, vs ~15 ms here). GPU backends keep the tensor
+  // path, which never reads features back.
+  if (backendCaps().hostMemory) return weightedGatherHost(features, plan, c);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xs = args.slice(0, features.length) as tf.Tensor4D[];
     const value = tf.tidy(() => {

@@ -6,8 +6,10 @@ import type { Detection, DetectorInfo, ImageDetector, PredictOptions, RawImage }
 import { resolveModelSpec, type ModelSpec, type ModelSource } from './model-spec';
 
 export interface DetectorLoadOptions extends ModelSource {
-  /** Force a tensor backend (`--backend`); otherwise the runtime's automatic choice. */
+  /** Force a tensor backend (`--backend`); otherwise `RESDET_BACKEND` from `env`, otherwise the runtime's choice. */
   backend?: string;
+  /** The process environment (apps pass `process.env`): see the runtime's `RuntimeOptions.env`. */
+  env?: Record<string, string | undefined>;
   /** Run one blank image through the model after loading so the first real request is not the slow one. */
   warmup?: boolean;
   /** Log lines (backend choice, load report) go here; the CLI passes a stderr writer. */
@@ -31,7 +33,7 @@ export class Detector implements ImageDetector {
   ) {}
 
   static async load(opts: DetectorLoadOptions): Promise<Detector> {
-    const backend = await initRuntime({ backend: opts.backend, log: opts.log });
+    const backend = await initRuntime({ backend: opts.backend, env: opts.env, log: opts.log });
     const weights: LoadedWeights | undefined = opts.weights ? loadWeights(opts.weights) : undefined;
     const spec = await resolveModelSpec(opts, weights);
     const model = buildDetector(spec.arch, spec.overrides);
@@ -68,8 +70,7 @@ export class Detector implements ImageDetector {
     if (images.length === 0) return [];
     const inputs = images.map((im) => rgbToTensor(im));
     try {
-      // Host reads by `await data()`: webgpu in Node has no synchronous read; on cpu/wasm it costs nothing measurable.
-      const out = await this.model.predictAsync(inputs);
+      const out = await this.model.predict(inputs);
       return out.map((d) => this.toDetections(d.boxes, d.scores, d.labels, opts));
     } finally {
       tf.dispose(inputs);

@@ -1,4 +1,5 @@
 import { Detector, type DetectorLoadOptions, type ImageDetector } from '@resdet/inference';
+import { backendCaps } from '@resdet/runtime';
 import { createOrtDetector } from './ort-detector';
 
 /** Inference engines behind the same ImageDetector interface. */
@@ -27,8 +28,7 @@ export async function loadDetectorEngine(
 ): Promise<ImageDetector> {
   const engine = opts.engine ?? 'auto';
   const det = await Detector.load({ ...opts, warmup: engine === 'tfjs' });
-  const cpuBackend = ['wasm', 'cpu'].includes(det.info.backend);
-  if (engine === 'tfjs' || (engine === 'auto' && (!ortAvailable() || !cpuBackend))) {
+  if (engine === 'tfjs' || (engine === 'auto' && (!ortAvailable() || backendCaps(det.info.backend).gpu))) {
     if (engine !== 'tfjs') await det.predict([{ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3) }]);
     return det;
   }

@@ -55,7 +55,7 @@ function fixtureImages(): HostImage[] {
 }
 
 /** The tfjs path on the same images (uint8 → /255 like the Detector facade). */
-function tfjsPredict(model: GeneralizedRCNN, images: HostImage[]) {
+async function tfjsPredict(model: GeneralizedRCNN, images: HostImage[]) {
   const ts = images.map((im) =>
     tf.tidy(
       () =>
@@ -66,7 +66,7 @@ function tfjsPredict(model: GeneralizedRCNN, images: HostImage[]) {
     ),
   );
   try {
-    return model.predict(ts);
+    return await model.predict(ts);
   } finally {
     tf.dispose(ts);
   }
@@ -124,7 +124,7 @@ describe('OrtFasterRcnn', () => {
     const engine = await OrtFasterRcnn.create(model);
     const images = fixtureImages();
     const ours = await engine.predict(images);
-    const tfjs = tfjsPredict(model, images);
+    const tfjs = await tfjsPredict(model, images);
     for (const i of [0, 1]) {
       const theirs = {
         boxes: Float32Array.from(get(`eval.boxes.${i}`).data as Float32Array),
@@ -194,7 +194,7 @@ describe('OrtFasterRcnn', () => {
       const engine = await OrtFasterRcnn.create(model);
       const images = fixtureImages();
       const ours = await engine.predict(images);
-      const tfjs = tfjsPredict(model, images);
+      const tfjs = await tfjsPredict(model, images);
       let matched = 0;
       let total = 0;
       for (const i of [0, 1]) {

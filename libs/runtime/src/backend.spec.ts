@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initRuntime, parseBackendName } from './backend';
+import { backendCaps, initRuntime, parseBackendName, readTensors, requestedBackend } from './backend';
 
 describe('runtime backend choice', () => {
   it('maps user aliases and rejects unknown names with the valid list', () => {
@@ -15,5 +15,27 @@ describe('runtime backend choice', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(await initRuntime({ backend: 'cpu' })).toBe('wasm');
     expect(logs).toEqual(['resdet: tensor backend wasm']);
+  });
+
+  it('takes --backend first, then RESDET_BACKEND from the environment it is given, else auto', () => {
+    expect(requestedBackend({ backend: 'cpu', env: { RESDET_BACKEND: 'wasm' } })).toBe('cpu');
+    expect(requestedBackend({ env: { RESDET_BACKEND: 'wasm' } })).toBe('wasm');
+    expect(requestedBackend({ backend: '', env: {} })).toBeUndefined();
+    expect(requestedBackend({})).toBeUndefined();
+  });
+
+  it('answers what each backend can do', () => {
+    expect(backendCaps('wasm')).toEqual({ syncReads: true, hostMemory: true, gpu: false });
+    expect(backendCaps('tensorflow-gpu')).toEqual({ syncReads: true, hostMemory: false, gpu: true });
+    expect(backendCaps('webgpu')).toEqual({ syncReads: false, hostMemory: false, gpu: true });
+    expect(backendCaps('some-test-backend')).toEqual({ syncReads: false, hostMemory: false, gpu: false });
+  });
+
+  it('readTensors returns the values data() gives', async () => {
+    await initRuntime({ backend: 'wasm' });
+    const t = tf.tensor1d([1.5, -2, 3]);
+    const [v] = await readTensors([t]);
+    expect(Array.from(v)).toEqual(Array.from(await t.data()));
+    t.dispose();
   });
 });

@@ -22,6 +22,47 @@ const ALIASES: Record<string, BackendName> = {
   cpu: 'cpu',
 };
 
+/**
+ * What a backend can do — the one answer to "may I read synchronously / loop over host memory / am I on a GPU?"
+ * that model code and training ask before choosing a path.
+ */
+export interface BackendCaps {
+  /** `dataSync()` works. webgpu in Node has only `await data()`. */
+  syncReads: boolean;
+  /**
+   * Tensors live in host memory (or one cheap copy away), so a typed-array loop over them beats a device kernel.
+   * tfjs-node-gpu reads synchronously but keeps tensors on the GPU.
+   */
+  hostMemory: boolean;
+  /** Runs on a GPU. */
+  gpu: boolean;
+}
+
+const CAPS: Record<BackendName, BackendCaps> = {
+  'tensorflow-gpu': { syncReads: true, hostMemory: false, gpu: true },
+  webgpu: { syncReads: false, hostMemory: false, gpu: true },
+  tensorflow: { syncReads: true, hostMemory: true, gpu: false },
+  wasm: { syncReads: true, hostMemory: true, gpu: false },
+  cpu: { syncReads: true, hostMemory: true, gpu: false },
+};
+
+/** A backend resdet does not know (a test's own) is assumed to have none of the capabilities: the safe paths. */
+const UNKNOWN_CAPS: BackendCaps = { syncReads: false, hostMemory: false, gpu: false };
+
+/** The capabilities of a backend (default: the one tfjs runs now). */
+export function backendCaps(name: string = tf.getBackend()): BackendCaps {
+  return CAPS[name as BackendName] ?? UNKNOWN_CAPS;
+}
+
+/**
+ * Host copies of tensors: `dataSync()` where the backend has synchronous reads, `await data()` where it has not.
+ * The values are the same either way; code that reads through this needs no sync/async twin.
+ */
+export async function readTensors(tensors: readonly tf.Tensor[]): Promise<tf.TypedArray[]> {
+  if (backendCaps().syncReads) return tensors.map((t) => t.dataSync() as tf.TypedArray);
+  return (await Promise.all(tensors.map((t) => t.data()))) as tf.TypedArray[];
+}
+
 export class BackendError extends Error {
   override name = 'BackendError';
 }
@@ -36,13 +77,13 @@ export function parseBackendName(name: string): BackendName {
 }
 
 export interface RuntimeOptions {
-  /** Force one backend (from `--backend` or `RESDET_BACKEND`); otherwise the first available in BACKEND_ORDER. */
+  /** Force one backend (`--backend`); otherwise `RESDET_BACKEND` from `env`, otherwise the first available in BACKEND_ORDER. */
   backend?: string;
   /** Called once with the chosen backend (the CLI logs it to stderr). */
   log?: (msg: string) => void;
   /**
-   * Environment for the GPU set-up (Dawn's EGL/Vulkan variables are read and set here); the CLI passes
-   * `process.env`. Libraries never read process.env themselves.
+   * The process environment: `RESDET_BACKEND`, and Dawn's EGL/Vulkan variables for the GPU set-up (read and set
+   * here). Apps pass `process.env`; libraries never read process.env themselves.
    */
   env?: Record<string, string | undefined>;
   /** Test-only: let a forced `webgpu` use the software adapter (Mesa llvmpipe through OpenGL ES). */
@@ -149,8 +190,14 @@ export function initRuntime(opts: RuntimeOptions = {}): Promise<BackendName> {
   return initialised;
 }
 
+/** The backend the user asked for: `--backend`, else `RESDET_BACKEND` (the one place it is read); undefined for auto. */
+export function requestedBackend(opts: Pick<RuntimeOptions, 'backend' | 'env'>): string | undefined {
+  return opts.backend || opts.env?.RESDET_BACKEND || undefined;
+}
+
 async function chooseBackend(opts: RuntimeOptions): Promise<BackendName> {
-  const forced = opts.backend ? parseBackendName(opts.backend) : undefined;
+  const requested = requestedBackend(opts);
+  const forced = requested ? parseBackendName(requested) : undefined;
   const candidates = forced ? [forced] : [...BACKEND_ORDER];
   registerGradients();
   registerResdetKernels();

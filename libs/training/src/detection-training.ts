@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, StateDict } from '@resdet/nn';
+import { backendCaps } from '@resdet/runtime';
 import {
   BalancedPositiveNegativeSampler,
   buildFasterRcnn,
@@ -195,7 +196,7 @@ export async function predictCocoResults(
     const images = await mapLimit(chunk, 4, (r) => readImage(r.fileName));
     const tensors = images.map(rgbToTensor);
     try {
-      const dets = await model.predictAsync(tensors);
+      const dets = await model.predict(tensors);
       dets.forEach((d, i) => {
         for (let j = 0; j < d.scores.length; j++) {
           const [x1, y1, x2, y2] = d.boxes.subarray(4 * j, 4 * j + 4);
@@ -218,9 +219,6 @@ export async function predictCocoResults(
 
 /** A loader batch, plus phase 1 of a two-phase training step where the backend needs one. */
 type PlannedBatch = LoaderBatch & { plan?: TrainingStepPlan };
-
-/** Backends whose tensors can be read synchronously (the one-pass `computeLosses` works there). */
-const HOST_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow', 'tensorflow-gpu']);
 
 async function planTrainingStep(
   model: GeneralizedRCNN,
@@ -359,9 +357,9 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
           const targets = b.targets.map((t) => ({ boxes: t.boxes, labels: t.labels }));
           return m.computeLosses(images, targets) as unknown as Record<string, tf.Scalar>;
         },
-        // Device backends (webgpu) read asynchronously only: the host-side decisions (proposals, matching,
-        // sampling) are made before the tape, then the loss runs on them. Host backends keep the one-pass step.
-        HOST_BACKENDS.has(tf.getBackend()) ? undefined : (m, b) => planTrainingStep(m, b),
+        // Backends without synchronous reads (webgpu) make the host-side decisions (proposals, matching,
+        // sampling) before the tape, then the loss runs on them. The others keep the one-pass step.
+        backendCaps().syncReads ? undefined : (m, b) => planTrainingStep(m, b),
       ),
       data,
       optimizer: sgdFromConfig(params, cfg),

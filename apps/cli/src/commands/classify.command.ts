@@ -30,7 +30,8 @@ export class ClassifyCommand extends CommandRunner {
     if (!opts.weights)
       throw new Error('classify: --weights is required (a torchvision .pth or .safetensors)');
     await initRuntime({
-      backend: opts.backend ?? process.env.RESDET_BACKEND,
+      backend: opts.backend,
+      env: process.env,
       log: (m) => process.stderr.write(m + '\n'),
     });
     const sd = readStateDict(opts.weights);

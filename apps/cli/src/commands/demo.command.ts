@@ -44,7 +44,7 @@ export class DemoCommand extends CommandRunner {
   async run(_args: string[], f: DemoFlags): Promise<void> {
     const started = Date.now();
     const log = cliLogger('demo');
-    await initRuntime({ backend: f.backend ?? process.env.RESDET_BACKEND, log: (m) => log.info(m) });
+    await initRuntime({ backend: f.backend, env: process.env, log: (m) => log.info(m) });
     const configFile = f.config ?? DEMO_CONFIG;
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
       demo?: DemoSection;

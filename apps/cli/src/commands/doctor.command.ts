@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { diagnoseBackends, initRuntime } from '@resdet/runtime';
+import { diagnoseBackends, initRuntime, requestedBackend } from '@resdet/runtime';
 
 interface DoctorOptions {
   backend?: string;
@@ -17,14 +17,9 @@ export class DoctorCommand extends CommandRunner {
       process.stdout.write(`${r.available ? 'yes' : 'no '}  ${r.name.padEnd(15)} ${r.detail}\n`);
       if (r.fix) process.stdout.write(`     ${''.padEnd(15)} fix: ${r.fix}\n`);
     }
-    const chosen = await initRuntime({
-      backend: opts.backend ?? process.env.RESDET_BACKEND,
-      env: process.env,
-      log: (m) => process.stderr.write(m + '\n'),
-    });
-    process.stdout.write(
-      `chosen: ${chosen}${(opts.backend ?? process.env.RESDET_BACKEND) ? ' (forced)' : ''}\n`,
-    );
+    const runtime = { backend: opts.backend, env: process.env };
+    const chosen = await initRuntime({ ...runtime, log: (m) => process.stderr.write(m + '\n') });
+    process.stdout.write(`chosen: ${chosen}${requestedBackend(runtime) ? ' (forced)' : ''}\n`);
   }
 
   @Option({ flags: '--backend <name>', description: 'force a backend (wasm, cpu, node, node-gpu, webgpu)' })

@@ -101,7 +101,8 @@ export class EvalCommand extends CommandRunner {
       weights: opts.model,
       config: opts.config,
       arch: opts.arch,
-      backend: opts.backend ?? process.env.RESDET_BACKEND,
+      backend: opts.backend,
+      env: process.env,
       log: (m) => process.stderr.write(m + '\n'),
     });
     try {

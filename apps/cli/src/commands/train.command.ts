@@ -142,7 +142,7 @@ export class TrainCommand extends CommandRunner {
     if (!f.config) throw new Error('train: --config configs/<name>.json is required');
     if (!f.dataset) throw new Error('train: --dataset DIR is required (a COCO-2017 or VOC2007 tree)');
     const log = cliLogger('train');
-    await initRuntime({ backend: f.backend ?? process.env.RESDET_BACKEND, log: (m) => log.info(m) });
+    await initRuntime({ backend: f.backend, env: process.env, log: (m) => log.info(m) });
     let config: unknown;
     try {
       config = JSON.parse(fs.readFileSync(f.config, 'utf8'));

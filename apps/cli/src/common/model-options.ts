@@ -37,7 +37,7 @@ export const unitInterval =
 /** Loads the model once on the engine the flags ask for (`--engine`, default auto). */
 export const loadDetectorEngine = (f: ModelFlags) => loadEngine({ ...detectorOptions(f), engine: f.engine });
 
-/** Model flags → Detector.load options (the backend also comes from RESDET_BACKEND). */
+/** Model flags → Detector.load options (the backend may also come from the environment). */
 export function detectorOptions(f: ModelFlags): DetectorLoadOptions {
   return {
     config: f.config,
@@ -49,7 +49,8 @@ export function detectorOptions(f: ModelFlags): DetectorLoadOptions {
     maxSize: f.maxSize,
     scoreThreshold: f.scoreThreshold,
     maxDetections: f.maxDetections,
-    backend: f.backend ?? process.env.RESDET_BACKEND,
+    backend: f.backend,
+    env: process.env,
     log: (m) => process.stderr.write(m + '\n'),
   };
 }
