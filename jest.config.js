@@ -24,5 +24,7 @@ module.exports = {
     ],
   },
   moduleNameMapper,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testTimeout: 120000,
 };

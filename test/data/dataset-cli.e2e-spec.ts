@@ -2,14 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CLI_ENTRY } from '../support/cli';
 
 const repo = path.join(__dirname, '..', '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-dataset-cli-'));
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-/** Runs `npm run cli -- …` the way a user does (from source through the SWC runner). */
+/** Runs `npm run cli -- …` the way a user does (the built entry). */
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
     cwd: repo,
     encoding: 'utf8',
     timeout: 60000,

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { CLI_ENTRY } from '../support/cli';
 
 // End to end: `npm run cli -- eval` as a child process on a shared fixture, checking the printed summary, the
 // --json contract of ARCHITECTURE.md, the PNG plots, and errors for bad input.
@@ -9,14 +10,10 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const FIX = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'coco-eval', 'edge');
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'eval', ...args],
-    {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    },
-  );
+  const r = spawnSync(process.execPath, [CLI_ENTRY, 'eval', ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
-import { REPO_ROOT, runCli } from '../support/cli';
+import { CLI_ENTRY, REPO_ROOT, runCli } from '../support/cli';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-train-e2e-'));
 const data = path.join(dir, 'data');
@@ -66,18 +66,7 @@ describe('train (e2e)', () => {
     const out = path.join(dir, 'run');
     const child = spawn(
       process.execPath,
-      [
-        '-r',
-        './tools/register.js',
-        'apps/cli/src/main.ts',
-        'train',
-        '--config',
-        config,
-        '--dataset',
-        data,
-        '--out',
-        out,
-      ],
+      [CLI_ENTRY, 'train', '--config', config, '--dataset', data, '--out', out],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

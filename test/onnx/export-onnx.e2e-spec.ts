@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { initRuntime } from '@resdet/runtime';
 import { readSafetensors } from '@resdet/checkpoint';
 import { buildFasterRcnn, resolveConfig, setupScales } from '@resdet/detection';
+import { CLI_ENTRY } from '../support/cli';
 
 const repo = path.join(__dirname, '..', '..');
 const FIX = path.join(repo, 'test/fixtures/detection');
@@ -66,9 +67,7 @@ describe('export-onnx', () => {
     const r = spawnSync(
       process.execPath,
       [
-        '-r',
-        './tools/register.js',
-        'apps/cli/src/main.ts',
+        CLI_ENTRY,
         'export-onnx',
         '--config',
         cfgFile,

@@ -17,7 +17,7 @@ export async function startApiServer(
     const app = await createApiApp({ detector, settings });
     await app.listen(settings.port);
     process.stderr.write(
-      `resdet: serving ${detector.info.model} (${detector.info.classes.length - 1} classes, ${detector.info.backend}) on http://localhost:${settings.port} — POST /v1/detect, docs at /docs\n`,
+      `resdet: serving ${detector.info.model} (${detector.info.classes.length - 1} classes, ${detector.info.backend}) on http://localhost:${settings.port} — page http://localhost:${settings.port}/, API docs http://localhost:${settings.port}/docs, POST /v1/detect\n`,
     );
     return app;
   } catch (e) {

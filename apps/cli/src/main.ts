@@ -1,25 +1,29 @@
-import 'reflect-metadata';
-import { CommandFactory } from 'nest-commander';
-import { CliModule } from './cli.module';
+#!/usr/bin/env node
+import { answerFromManifest, readManifest, takeGlobalFlags, UsageError } from './startup/fast-path';
 
-/** Usage errors (unknown flag, bad value) exit 2; a command that fails exits 1; both print one line on stderr. */
-async function bootstrap(): Promise<void> {
-  await CommandFactory.run(CliModule, {
-    logger: ['warn', 'error'],
-    errorHandler: (err: Error & { exitCode?: number; code?: string }) => {
-      // commander reports --help and --version through this handler too, with exit code 0
-      if (err.exitCode === 0) process.exit(0);
-      if (err.code !== 'commander.helpDisplayed' && err.code !== 'commander.unknownCommand') {
-        process.stderr.write(`error: ${err.message.replace(/^error: /, '')}\n`);
-      }
-      process.exit(2);
-    },
-    serviceErrorHandler: (err: Error) => {
-      process.stderr.write(`error: ${err.message}\n`);
-      if (process.env.RESDET_DEBUG) process.stderr.write(`${err.stack}\n`);
-      process.exit(1);
-    },
-  });
+/**
+ * `resdet` entry. Help, version and completion are answered from the build's manifest without loading Nest or
+ * any tensor library (whole process ≈ 2× `node -e 0`); everything else boots the Nest CLI.
+ */
+function main(): void {
+  let argv: string[];
+  try {
+    argv = takeGlobalFlags(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  const manifest = readManifest();
+  const answer = manifest && answerFromManifest(argv, manifest);
+  if (answer) {
+    if (answer.stdout) process.stdout.write(answer.stdout);
+    if (answer.stderr) process.stderr.write(answer.stderr);
+    process.exitCode = answer.exitCode;
+    return;
+  }
+  process.argv = [...process.argv.slice(0, 2), ...argv];
+  void import('./bootstrap').then((cli) => cli.runCli());
 }
 
-void bootstrap();
+main();

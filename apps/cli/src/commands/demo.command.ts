@@ -7,10 +7,11 @@ import { abortOnSignals, runDetectionTraining, TrainingDivergedError } from '@re
 import { Detector, listImageFiles, readCocoImageIds, ResultsWriter, runDetectJob } from '@resdet/inference';
 import { createProgress } from '../common/progress';
 import { positiveInt } from '../common/model-options';
+import { packageRoot } from '../common/package-root';
 import { cliLogger, trainingReporter } from './train.command';
 
 /** Repository `configs/shapes_demo.json`. */
-const DEMO_CONFIG = path.resolve(__dirname, '../../../../configs/shapes_demo.json');
+const DEMO_CONFIG = path.join(packageRoot(), 'configs', 'shapes_demo.json');
 
 interface DemoFlags {
   out: string;

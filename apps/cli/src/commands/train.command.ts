@@ -29,19 +29,18 @@ interface TrainFlags {
 }
 
 /**
- * The logger of `train` and `demo` on stderr (stdout stays for results): pino JSON lines for log collectors,
- * or pino-pretty's readable lines when stderr is a terminal (`RESDET_LOG_FORMAT=json|pretty` overrides).
+ * The logger of `train` and `demo` on stderr (stdout stays for results): pino-pretty's readable lines (coloured
+ * on a terminal), or pino JSON lines for log collectors with `--log-format json` (RESDET_LOG_FORMAT).
  */
 export function cliLogger(name: string): pino.Logger {
   const opts = { name, level: process.env.RESDET_LOG_LEVEL ?? 'info' };
-  const format = process.env.RESDET_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
-  if (format === 'pretty') {
+  if (process.env.RESDET_LOG_FORMAT !== 'json') {
     return pino(
       opts,
       pretty({
         destination: 2,
         sync: true,
-        colorize: true,
+        colorize: !!process.stderr.isTTY,
         ignore: 'pid,hostname',
         translateTime: 'HH:MM:ss',
         singleLine: true,

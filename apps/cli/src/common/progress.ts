@@ -7,7 +7,9 @@ export interface ProgressReporter {
 
 /**
  * Progress on stderr: a cli-progress bar with rate and ETA on a terminal, and a plain line every
- * `intervalMs` otherwise (logs, CI), so piped output stays readable.
+ * `intervalMs` otherwise (logs, CI), so piped output stays readable. With `--log-format json`
+ * (RESDET_LOG_FORMAT=json) there is no bar: each progress line is a pino-shaped JSON record, so stderr
+ * stays one JSON object per line.
  */
 export function createProgress(
   label: string,
@@ -25,7 +27,8 @@ export function createProgress(
           .join(' | ')
       : '';
 
-  if (stream.isTTY) {
+  const json = process.env.RESDET_LOG_FORMAT === 'json';
+  if (stream.isTTY && !json) {
     const bar = new SingleBar(
       {
         stream,
@@ -48,6 +51,21 @@ export function createProgress(
     const r = rate(done);
     const eta = r > 0 && total > done ? Math.round((total - done) / r) : 0;
     const pct = total > 0 ? ((100 * done) / total).toFixed(1) : '100.0';
+    if (json) {
+      const record = {
+        level: 30,
+        time: Date.now(),
+        msg: 'progress',
+        label,
+        done,
+        total,
+        rate: +r.toFixed(2),
+        eta,
+      };
+      stream.write(JSON.stringify({ ...record, ...extra }) + '\n');
+      lastDone = done;
+      return;
+    }
     const tail = fmtExtra(extra);
     stream.write(
       `${label}: ${done}/${total} (${pct}%) ${r.toFixed(1)} ${unit}/s ETA ${eta}s${tail ? ' | ' + tail : ''}\n`,
