@@ -40,6 +40,21 @@ describe('GeneralizedRCNNTransform, hand-worked', () => {
     expect(resizedSize(500, 1500, 800, 1333)).toEqual([444, 1332]); // long side caps
   });
 
+  it('keeps every side at least 1 pixel for thin strips and tiny images, and pads them to sizeDivisible', () => {
+    // 2×3000: float32 scale 1333/3000 → 0.89×1332.99; torchvision floors the 0.89 to 0 and fails
+    expect(resizedSize(2, 3000, 800, 1333)).toEqual([1, 1332]);
+    expect(resizedSize(1, 4000, 800, 1333)).toEqual([1, 1333]);
+    expect(resizedSize(3000, 2, 800, 1333)).toEqual([1332, 1]);
+    expect(resizedSize(1, 1, 800, 1333)).toEqual([800, 800]);
+    expect(resizedSize(33, 1, 800, 1333)).toEqual([1333, 40]);
+    const t = new GeneralizedRCNNTransform({ minSize: 800, maxSize: 1333 });
+    const img = tf.ones([2, 3000, 3]) as tf.Tensor3D;
+    const { tensors, imageSizes } = t.forward([img]);
+    expect(imageSizes).toEqual([[1, 1332]]);
+    expect(tensors.shape).toEqual([1, 32, 1344, 3]);
+    tf.dispose([img, tensors]);
+  });
+
   it('doubles a 2×2 image like torch bilinear (align_corners=False)', () => {
     // src = 0.5·(o + 0.5) - 0.5 → [-0.25→0, 0.25, 0.75, 1.25→ clamp hi] ; row [0, 1] → [0, .25, .75, 1]
     const t = linearTaps(2, 4);

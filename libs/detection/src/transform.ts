@@ -49,11 +49,12 @@ export interface ImageBatch {
  * torchvision's output size for an `h×w` image: `floor(h·s), floor(w·s)` with the float32 scale
  * `s = min(minSize / min(h, w), maxSize / max(h, w))`. torch evaluates `float / tensor` as
  * `tensor.reciprocal() * float`, so `s = fround(fround(1/min) · minSize)` — this is why 480×640 gives 800×1066
- * while 427×640 gives 799×1199.
+ * while 427×640 gives 799×1199. Each side is at least 1 (torchvision would give 0 for a 2×3000 strip and fail).
  */
 export function resizedSize(h: number, w: number, minSize: number, maxSize: number): [number, number] {
   const scale = Math.min(f(f(1 / Math.min(h, w)) * minSize), f(f(1 / Math.max(h, w)) * maxSize));
-  return [Math.floor(h * scale), Math.floor(w * scale)];
+  // A thin strip (2×3000 → 0.9×1333) would floor to an empty side, where torchvision fails; keep ≥ 1 pixel.
+  return [Math.max(1, Math.floor(h * scale)), Math.max(1, Math.floor(w * scale))];
 }
 
 /** Per output index along one axis: low/high source indices and weights (torch `compute_source_index_and_lambda`). */

@@ -42,6 +42,33 @@ describe('Detector', () => {
     weights = writeCheckpoint(dir, 4);
   });
 
+  it('thin and tiny images (2×3000, 1×1, 1×4000, 5000×40, 33×1) give detection lists clipped to the image', async () => {
+    const det = await Detector.load({ weights, backend: 'wasm' });
+    const imgs = [
+      [2, 3000],
+      [1, 1],
+      [1, 4000],
+      [5000, 40],
+      [33, 1],
+    ].map(([h, w], i) => noiseImage(w, h, 20 + i));
+    const before = tf.memory().numTensors;
+    const alone = [];
+    for (const im of imgs) alone.push((await det.predict([im]))[0]);
+    const batched = await det.predict(imgs);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [i, dets] of [...alone, ...batched].entries()) {
+      const im = imgs[i % imgs.length];
+      for (const d of dets) {
+        expect(d.box.x1).toBeGreaterThanOrEqual(0);
+        expect(d.box.y1).toBeGreaterThanOrEqual(0);
+        expect(d.box.x2).toBeLessThanOrEqual(im.width);
+        expect(d.box.y2).toBeLessThanOrEqual(im.height);
+        expect(Number.isFinite(d.score)).toBe(true);
+      }
+    }
+    det.dispose();
+  });
+
   it('loads a resdet checkpoint with its class names and leaves no tensors per predict', async () => {
     const det = await Detector.load({ weights, backend: 'wasm' });
     expect(det.info.classes).toEqual(['__background__', 'c1', 'c2', 'c3']);

@@ -105,4 +105,33 @@ describe('OrtDetector', () => {
     await Promise.all([a.release(), b.release()]);
     model.dispose();
   });
+
+  it('thin and tiny images (2×3000, 1×1, 1×4000, 5000×40, 33×1) give valid detection lists clipped to the image', async () => {
+    const model = smallModel();
+    const det = await createOrtDetector(model, { modelName: 'tiny', classes: ['bg', 'a', 'b'] });
+    model.dispose();
+    const shapes: [number, number][] = [
+      [2, 3000],
+      [1, 1],
+      [1, 4000],
+      [5000, 40],
+      [33, 1],
+    ];
+    const imgs = shapes.map(([h, w], i) => image(h, w, 10 + i));
+    // alone and batched together (padding to a shared size must not break either)
+    const alone = await Promise.all(imgs.map(async (im) => (await det.predict([im]))[0]));
+    const batched = await det.predict(imgs);
+    for (const [i, dets] of [...alone, ...batched].entries()) {
+      const im = imgs[i % imgs.length];
+      expect(Array.isArray(dets)).toBe(true);
+      for (const d of dets) {
+        expect(d.box.x1).toBeGreaterThanOrEqual(0);
+        expect(d.box.y1).toBeGreaterThanOrEqual(0);
+        expect(d.box.x2).toBeLessThanOrEqual(im.width);
+        expect(d.box.y2).toBeLessThanOrEqual(im.height);
+        expect(Number.isFinite(d.score)).toBe(true);
+      }
+    }
+    await det.release();
+  });
 });
