@@ -60,13 +60,15 @@ CONFIG = {
 
 
 class TinyResNet(nn.Module):
-    """torchvision.models.ResNet's names and forward order, narrow widths (BasicBlock, FrozenBatchNorm2d)."""
+    """torchvision.models.ResNet's names and forward order, narrow widths (BasicBlock; FrozenBatchNorm2d unless
+    another norm layer is given)."""
 
-    def __init__(self, stem, widths, blocks):
+    def __init__(self, stem, widths, blocks, norm_layer=FrozenBatchNorm2d):
         super().__init__()
         self.inplanes = stem
+        self.norm = norm_layer
         self.conv1 = nn.Conv2d(3, stem, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = FrozenBatchNorm2d(stem)
+        self.bn1 = norm_layer(stem)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self.layer1 = self._make_layer(widths[0], blocks[0], 1)
@@ -77,17 +79,17 @@ class TinyResNet(nn.Module):
     def _make_layer(self, planes, n, stride):
         downsample = None
         if stride != 1 or self.inplanes != planes:
-            downsample = nn.Sequential(conv1x1(self.inplanes, planes, stride), FrozenBatchNorm2d(planes))
-        layers = [BasicBlock(self.inplanes, planes, stride, downsample, norm_layer=FrozenBatchNorm2d)]
+            downsample = nn.Sequential(conv1x1(self.inplanes, planes, stride), self.norm(planes))
+        layers = [BasicBlock(self.inplanes, planes, stride, downsample, norm_layer=self.norm)]
         self.inplanes = planes
         for _ in range(1, n):
-            layers.append(BasicBlock(planes, planes, norm_layer=FrozenBatchNorm2d))
+            layers.append(BasicBlock(planes, planes, norm_layer=self.norm))
         return nn.Sequential(*layers)
 
 
-def build_model():
+def build_model(norm_layer=FrozenBatchNorm2d):
     c = CONFIG
-    body = TinyResNet(c["stemWidth"], c["widths"], c["blocks"])
+    body = TinyResNet(c["stemWidth"], c["widths"], c["blocks"], norm_layer)
     backbone = BackboneWithFPN(
         body,
         return_layers={"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"},
@@ -108,7 +110,7 @@ def build_model():
     # Non-trivial weights: random frozen-BN statistics, a spread-out RPN and a confident predictor.
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, FrozenBatchNorm2d):
+            if isinstance(m, (FrozenBatchNorm2d, nn.BatchNorm2d)):
                 m.weight.uniform_(0.6, 1.4)
                 m.bias.normal_(0.0, 0.1)
                 m.running_mean.normal_(0.0, 0.1)

@@ -14,6 +14,7 @@ import { CONV_WEIGHT_LAYOUT, HostTensor, LINEAR_WEIGHT_LAYOUT, StateDict } from 
 import { buildDetector, buildFasterRcnn } from './builders';
 import { resolveConfig } from './faster-rcnn.config';
 import type { FgBgSampler } from './region-proposal-network';
+import { ReplaySampler } from '../../../test/support/replay-sampler';
 import type { DetectionLosses, GeneralizedRCNN } from './generalized-rcnn';
 import type { TargetBoxes } from './roi-heads';
 
@@ -29,30 +30,6 @@ const get = (k: string): HostTensor => {
 };
 const floats = (k: string) => Float32Array.from(get(k).data as Float32Array);
 const ints = (k: string) => Array.from(get(k).data as Int32Array);
-
-/** Replays torchvision's recorded sampler draws (indices per image) instead of sampling. */
-class ReplaySampler implements FgBgSampler {
-  calls = 0;
-  constructor(private readonly picks: { pos: number[]; neg: number[] }[]) {}
-  sample(labels: ArrayLike<number>[]): [Uint8Array[], Uint8Array[]] {
-    this.calls++;
-    const pos = labels.map((l) => new Uint8Array(l.length));
-    const neg = labels.map((l) => new Uint8Array(l.length));
-    this.picks.forEach((p, i) => {
-      for (const j of p.pos) {
-        if (!(labels[i][j] >= 1))
-          throw new Error(`torchvision sampled ${j} as positive, our label is ${labels[i][j]}`);
-        pos[i][j] = 1;
-      }
-      for (const j of p.neg) {
-        if (labels[i][j] !== 0)
-          throw new Error(`torchvision sampled ${j} as negative, our label is ${labels[i][j]}`);
-        neg[i][j] = 1;
-      }
-    });
-    return [pos, neg];
-  }
-}
 
 const picks = (kind: 'rpn' | 'roi') =>
   [0, 1].map((i) => ({ pos: ints(`train.${kind}_pos.${i}`), neg: ints(`train.${kind}_neg.${i}`) }));
@@ -204,8 +181,8 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
   });
 
   it("reproduces one training step's four losses (1e-4 rel) and gradients (1e-3 rel) with torchvision's samples", () => {
-    const rpn = new ReplaySampler(picks('rpn'));
-    const roi = new ReplaySampler(picks('roi'));
+    const rpn = new ReplaySampler([picks('rpn')]);
+    const roi = new ReplaySampler([picks('roi')]);
     const model = tinyModel({ rpn, roi }).train();
     const imgs = images();
     const tgts = targets();
