@@ -4,10 +4,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule, ApiModuleOptions } from './api.module';
 import { RetryAfterFilter } from './common/retry-after.filter';
+import { servePage } from './page/page';
 
 /**
  * Builds the REST app around an already-loaded detector (one model load, done by the caller): body limits,
- * the 503 Retry-After filter, OpenAPI at /docs, shutdown hooks that drain in-flight requests and dispose
+ * the 503 Retry-After filter, the page at /, OpenAPI at /docs, shutdown hooks that drain in-flight requests and dispose
  * the model. Call `listen(port)` on the result.
  */
 export async function createApiApp(opts: ApiModuleOptions): Promise<NestExpressApplication> {
@@ -23,6 +24,7 @@ export async function createApiApp(opts: ApiModuleOptions): Promise<NestExpressA
   app.useGlobalFilters(new RetryAfterFilter());
   app.enableShutdownHooks();
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  servePage(app);
 
   const doc = new DocumentBuilder()
     .setTitle('resdet')
