@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { Detector } from '@resdet/inference';
+import { openDetector } from '@resdet/inference';
 import { decodeImage } from '@resdet/data';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../apps/api/src/config/api-settings';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const size = Number(arg('size', '128'));
   const weights =
     arg('weights', '') || (await writeTinyDetector(mkdtempSync(path.join(tmpdir(), 'resdet-bench-'))));
-  const detector = await Detector.load({ weights, backend: arg('backend', 'wasm') });
+  const detector = await openDetector({ weights, backend: arg('backend', 'wasm') });
   const noise = Buffer.alloc(size * size * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
   const jpeg = await sharp(noise, { raw: { width: size, height: size, channels: 3 } })

@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { Detector, listImageFiles, ResultsWriter, runDetectJob } from '@resdet/inference';
+import { openDetector, listImageFiles, ResultsWriter, runDetectJob } from '@resdet/inference';
 import { readImage } from '@resdet/data';
 import { writeTinyDetector } from '../test/support/tiny-detector';
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       .toFile(path.join(dir, `${String(i).padStart(5, '0')}.jpg`));
   }
   const weights = arg('weights', '') || (await writeTinyDetector(root));
-  const detector = await Detector.load({ weights, backend: arg('backend', 'wasm') });
+  const detector = await openDetector({ weights, backend: arg('backend', 'wasm') });
   const items = await listImageFiles([dir]);
   for (const batchSize of [1, 4]) {
     const before = tf.memory().numTensors;

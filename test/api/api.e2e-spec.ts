@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import sharp from 'sharp';
 import type { INestApplication } from '@nestjs/common';
-import { Detector } from '@resdet/inference';
+import { openDetector, type Detector } from '@resdet/inference';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
 import { writeTinyDetector } from '../support/tiny-detector';
@@ -30,7 +30,7 @@ describe('REST API (e2e, real tiny model)', () => {
 
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'resdet-api-'));
-    detector = await Detector.load({ weights: await writeTinyDetector(dir), backend: 'wasm' });
+    detector = await openDetector({ weights: await writeTinyDetector(dir), backend: 'wasm' });
     const settings = resolveApiSettings({ maxUploadBytes: 200_000, maxPixels: 1_000_000 });
     app = await createApiApp({ detector, settings, logLevel: process.env.API_LOG ?? 'silent' });
     await app.init();

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadWeights } from '@resdet/checkpoint';
 import { readImage } from '@resdet/data';
-import { Detector, resolveModelSpec } from '@resdet/inference';
+import { openDetector, resolveModelSpec } from '@resdet/inference';
 import { REPO_ROOT, runCli } from '../support/cli';
 
 const FIX = path.join(REPO_ROOT, 'test/fixtures/detection/r50-fpn-coco-name');
@@ -150,7 +150,7 @@ describe('torchvision COCO-style checkpoint (legacy format, old key names, publi
   it('under a name the weights table does not know, eps stays 1e-5 (torchvision’s eps 1e-5 answer)', async () => {
     const renamed = path.join(tmp, 'narrow_r50_fpn.pth');
     fs.copyFileSync(WEIGHTS, renamed);
-    const det = await Detector.load({ config: CONFIG, weights: renamed, backend: 'wasm', warmup: false });
+    const det = await openDetector({ config: CONFIG, weights: renamed, backend: 'wasm', warmup: false });
     try {
       const got: Dets = {};
       for (const file of IMAGES) {

@@ -38,12 +38,22 @@ describe('trained shapes-demo model (fixture) on unseen images', () => {
     return { stats: JSON.parse(readFileSync(out, 'utf8')).stats as number[], stdout: r.stdout };
   };
 
-  it('COCO tree: AP50 ≥ 0.8 on 40 unseen images', () => {
-    const { stats, stdout } = evalStats(['--dataset', path.join(root, 'coco')]);
+  let ortStats: number[] | undefined;
+
+  it('COCO tree: AP50 ≥ 0.8 on 40 unseen images (onnxruntime engine)', () => {
+    const { stats, stdout } = evalStats(['--dataset', path.join(root, 'coco'), '--engine', 'ort']);
     expect(stdout).toMatch(
       /Average Precision {2}\(AP\) @\[ IoU=0.50 {6}\| area= {3}all \| maxDets=100 \] = 0\.\d{3}/,
     );
     expect(stats[1]).toBeGreaterThanOrEqual(0.8);
+    ortStats = stats;
+  });
+
+  it('eval --model gives the same 12 numbers (±0.005) on --engine tfjs as on --engine ort', () => {
+    const { stats } = evalStats(['--dataset', path.join(root, 'coco'), '--engine', 'tfjs']);
+    expect(ortStats).toHaveLength(12);
+    expect(stats).toHaveLength(12);
+    stats.forEach((s, i) => expect(Math.abs(s - ortStats![i])).toBeLessThanOrEqual(0.005));
   });
 
   it('VOC tree: VOC AP table and COCO AP50 ≥ 0.8', () => {

@@ -1,5 +1,4 @@
-import type { DetectorLoadOptions } from '@resdet/inference';
-import { loadDetectorEngine, type EngineName } from '@resdet/onnx';
+import { openDetector, type EngineName, type OpenDetectorOptions } from '@resdet/inference';
 import { resolveApiSettings, type ApiSettings } from './config/api-settings';
 import { createApiApp } from './create-api-app';
 
@@ -8,11 +7,11 @@ import { createApiApp } from './create-api-app';
  * ready only after this resolves, because the app only exists once the model does.
  */
 export async function startApiServer(
-  model: DetectorLoadOptions & { engine?: EngineName },
+  model: OpenDetectorOptions,
   overrides: Partial<Record<keyof ApiSettings, unknown>> = {},
 ) {
   const settings = resolveApiSettings(overrides, process.env);
-  const detector = await loadDetectorEngine(model);
+  const detector = await openDetector({ ...model, engine: model.engine ?? 'auto' });
   try {
     const app = await createApiApp({ detector, settings });
     await app.listen(settings.port);

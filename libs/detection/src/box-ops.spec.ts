@@ -9,7 +9,6 @@ import {
   removeSmallBoxes,
   selectBoxes,
   xywhToXyxy,
-  xyxyToXywh,
 } from './box-ops';
 import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
 
@@ -55,7 +54,6 @@ describe('box ops, hand-worked', () => {
     expect(
       Array.from(removeSmallBoxes(new Float32Array([0, 0, 1, 1, 0, 0, 0.5, 3, 2, 2, 4, 2.99]), 1)),
     ).toEqual([0]);
-    expect(Array.from(xyxyToXywh(new Float32Array([1, 2, 4, 8])))).toEqual([1, 2, 3, 6]);
     expect(Array.from(xywhToXyxy(new Float32Array([1, 2, 3, 6])))).toEqual([1, 2, 4, 8]);
     expect(Array.from(selectBoxes(b, [2, 0]))).toEqual([0, 0, 5, 20, 0, 0, 10, 10]);
   });

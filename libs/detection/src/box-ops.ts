@@ -126,19 +126,6 @@ export function selectBoxes(boxes: Float32Array, idx: ArrayLike<number>): Float3
   return out;
 }
 
-/** `xyxy` → COCO `xywh` (`[x1, y1, x2 - x1, y2 - y1]`), flat arrays. */
-export function xyxyToXywh(boxes: Float32Array): Float32Array {
-  numBoxes(boxes);
-  const out = new Float32Array(boxes.length);
-  for (let i = 0; i < boxes.length; i += 4) {
-    out[i] = boxes[i];
-    out[i + 1] = boxes[i + 1];
-    out[i + 2] = boxes[i + 2] - boxes[i];
-    out[i + 3] = boxes[i + 3] - boxes[i + 1];
-  }
-  return out;
-}
-
 /** COCO `xywh` → `xyxy` (`[x, y, x + w, y + h]`), flat arrays. */
 export function xywhToXyxy(boxes: Float32Array): Float32Array {
   numBoxes(boxes);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { buildDetector, resolveArchConfig } from '@resdet/detection';
 import { saveCheckpoint } from '@resdet/checkpoint';
 import { initRuntime } from '@resdet/runtime';
-import { Detector } from './detector';
+import { openDetector } from './detector';
 
 const ARCH = 'fasterrcnn_shapes_demo';
 
@@ -43,7 +43,7 @@ describe('Detector', () => {
   });
 
   it('thin and tiny images (2×3000, 1×1, 1×4000, 5000×40, 33×1) give detection lists clipped to the image', async () => {
-    const det = await Detector.load({ weights, backend: 'wasm' });
+    const det = await openDetector({ weights, backend: 'wasm' });
     const imgs = [
       [2, 3000],
       [1, 1],
@@ -70,7 +70,7 @@ describe('Detector', () => {
   });
 
   it('loads a resdet checkpoint with its class names and leaves no tensors per predict', async () => {
-    const det = await Detector.load({ weights, backend: 'wasm' });
+    const det = await openDetector({ weights, backend: 'wasm' });
     expect(det.info.classes).toEqual(['__background__', 'c1', 'c2', 'c3']);
     expect(det.info.model).toBe(ARCH);
     const before = tf.memory().numTensors;
@@ -92,17 +92,17 @@ describe('Detector', () => {
   it('takes names from --classes (background optional) and rejects a count that does not fit', async () => {
     const names = path.join(dir, 'names.txt');
     writeFileSync(names, 'circle\nsquare\ntriangle\n');
-    const det = await Detector.load({ weights, classesFile: names, warmup: false });
+    const det = await openDetector({ weights, classesFile: names, warmup: false });
     expect(det.info.classes).toEqual(['__background__', 'circle', 'square', 'triangle']);
     det.dispose();
     writeFileSync(names, 'one\ntwo\n');
-    await expect(Detector.load({ weights, classesFile: names, warmup: false })).rejects.toThrow(
+    await expect(openDetector({ weights, classesFile: names, warmup: false })).rejects.toThrow(
       /2 names for a model with 4 classes/,
     );
   });
 
   it('names the file and both shapes when weights do not fit --num-classes', async () => {
-    await expect(Detector.load({ weights, arch: ARCH, numClasses: 6, warmup: false })).rejects.toThrow(
+    await expect(openDetector({ weights, arch: ARCH, numClasses: 6, warmup: false })).rejects.toThrow(
       /cls_score\.weight is \[4, .*\], model expects \[6, .*--num-classes/,
     );
   });

@@ -1,6 +1,7 @@
 import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import type { Detection } from './detection-types';
+import { boxToXywh } from './coco-results';
 
 /** One COCO result record as `detect --out` writes it (bbox = [x, y, w, h], original pixels). */
 export interface CocoResultRecord {
@@ -27,11 +28,11 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Detection (xyxy) → COCO record fields (xywh), rounded to 1/100 px and 1e-5 score like common exporters. */
 export function toCocoFields(d: Detection): Omit<CocoResultRecord, 'file_name' | 'image_id'> {
-  const { x1, y1, x2, y2 } = d.box;
+  const [x, y, w, h] = boxToXywh(d.box);
   return {
     category_id: d.categoryId,
     label: d.label,
-    bbox: [round(x1), round(y1), round(x2 - x1), round(y2 - y1)],
+    bbox: [round(x), round(y), round(w), round(h)],
     score: round(d.score, 5),
   };
 }

@@ -8,53 +8,27 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, StateDict } from '@resdet/nn';
-import { backendCaps } from '@resdet/runtime';
+import { Rng } from '@resdet/nn';
 import {
   BalancedPositiveNegativeSampler,
   buildFasterRcnn,
   parseDetectorConfig,
   type FasterRcnnConfig,
-  rgbToTensor,
-  type GeneralizedRCNN,
-  type TrainingStepPlan,
 } from '@resdet/detection';
-import {
-  DetectionLoader,
-  mapLimit,
-  readCocoDataset,
-  readImage,
-  readVocDataset,
-  type AugmentOptions,
-  type DetectionDataset,
-  type DetectionRecord,
-  type LoaderBatch,
-} from '@resdet/data';
-import {
-  COCO_STAT_NAMES,
-  evaluateCoco,
-  type CocoDataset,
-  type CocoEvalResult,
-  type CocoResult,
-} from '@resdet/eval';
+import { DetectionLoader, type AugmentOptions, type LoaderBatch } from '@resdet/data';
+import { evaluateCoco, type CocoDataset, type CocoEvalResult } from '@resdet/eval';
 import { loadWeights, saveCheckpoint, writeFileAtomic } from '@resdet/checkpoint';
+import { Detector, predictDataset, readDetectionSplits, type DatasetLocation } from '@resdet/inference';
+import { backboneInitStateDict } from './backbone-init';
 import { DirectoryCheckpointStore } from './checkpoint-store';
+import { detectorTrainable, type PlannedBatch } from './detector-training-step';
 import { EpochBatchStream } from './epoch-batch-stream';
 import { TrainingConfigError } from './errors';
 import { writeLossCurvePng } from './loss-curve';
+import { metricsReport, namedStats } from './metrics-report';
 import { registerFastWasmBackprop } from './wasm-fast-backprop';
 import { Trainer, TrainerEvent, TrainResult } from './trainer';
-import { trainableModule } from './trainer-ports';
 import { resolveTrainingConfig, scheduleFromConfig, sgdFromConfig, TrainingConfig } from './training.config';
-
-/** A dataset on disk: a COCO-2017 tree (`annotations/instances_{train,val}.json`) or a VOC2007 tree. */
-export interface DatasetLocation {
-  root: string;
-  format: 'coco' | 'voc';
-  /** Split names; default `train` and `val`. */
-  trainSplit?: string;
-  valSplit?: string;
-}
 
 /** The `data` section of a config file. */
 export interface DataSettings {
@@ -93,15 +67,6 @@ export interface DetectionTrainingResult extends TrainResult {
   classes: string[];
 }
 
-/** `metrics.json`: pycocotools' 12 numbers (named and as a list) and per-category AP/AP50/AP75. */
-export interface MetricsReport {
-  iteration: number;
-  stats: number[];
-  named: Record<string, number>;
-  per_category: Record<string, { name: string; AP: number; AP50: number; AP75: number }>;
-  lines: string[];
-}
-
 /** The `train` section of the config merged with flag overrides (undefined fields dropped). */
 function trainSection(config: unknown): Partial<TrainingConfig> {
   const t = (config as { train?: unknown }).train;
@@ -113,143 +78,6 @@ function trainSection(config: unknown): Partial<TrainingConfig> {
 
 function defined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Reads the train and val splits of a dataset tree. */
-export async function readDetectionSplits(
-  loc: DatasetLocation,
-): Promise<{ train: DetectionDataset; val: DetectionDataset; valGt: CocoDataset }> {
-  const trainSplit = loc.trainSplit ?? 'train';
-  const valSplit = loc.valSplit ?? 'val';
-  if (loc.format === 'coco') {
-    const ann = (s: string) => path.join(loc.root, 'annotations', `instances_${s}.json`);
-    const train = await readCocoDataset({ annotationFile: ann(trainSplit), skipEmpty: true });
-    const val = await readCocoDataset({ annotationFile: ann(valSplit) });
-    const valGt = JSON.parse(fs.readFileSync(ann(valSplit), 'utf8')) as CocoDataset;
-    return { train, val, valGt };
-  }
-  const train = await readVocDataset({ root: loc.root, split: trainSplit });
-  const val = await readVocDataset({
-    root: loc.root,
-    split: valSplit,
-    classes: train.categories.map((c) => c.name),
-  });
-  return { train, val, valGt: recordsToCocoGt(val) };
-}
-
-/** COCO ground truth from records (VOC): `area` = box area, difficult objects left out, no crowd regions. */
-export function recordsToCocoGt(ds: DetectionDataset): CocoDataset {
-  const annotations: CocoDataset['annotations'] = [];
-  for (const r of ds.records) {
-    for (let i = 0; i < r.labels.length; i++) {
-      if (r.difficult[i]) continue;
-      const [x1, y1, x2, y2] = r.boxes.subarray(4 * i, 4 * i + 4);
-      annotations.push({
-        id: annotations.length + 1,
-        image_id: r.imageId,
-        category_id: ds.categories[r.labels[i] - 1].id,
-        bbox: [x1, y1, x2 - x1, y2 - y1],
-        area: (x2 - x1) * (y2 - y1),
-        iscrowd: r.iscrowd[i],
-      });
-    }
-  }
-  return {
-    images: ds.records.map((r) => ({ id: r.imageId, width: r.width, height: r.height, file_name: r.name })),
-    annotations,
-    categories: ds.categories.map((c) => ({ id: c.id, name: c.name })),
-  };
-}
-
-/**
- * Maps an ImageNet ResNet state dict (torchvision `resnet*` keys: `conv1.weight`, `layer1.0.bn1.running_mean`,
- * …) onto a detector's body (`backbone.body.conv1.weight`, …), dropping the classifier (`fc.*`). Keys already
- * starting with `backbone.`/`rpn.`/`roi_heads.` (a detector checkpoint) are kept as they are.
- */
-export function backboneInitStateDict(sd: StateDict): { sd: StateDict; mapped: number; dropped: string[] } {
-  const out: StateDict = new Map();
-  const dropped: string[] = [];
-  let mapped = 0;
-  for (const [k, v] of sd) {
-    if (/^(backbone|rpn|roi_heads)\./.test(k)) {
-      out.set(k, v);
-    } else if (/^(conv1|bn1|layer[1-4])\./.test(k)) {
-      out.set(`backbone.body.${k}`, v);
-      mapped++;
-    } else {
-      dropped.push(k);
-    }
-  }
-  return { sd: out, mapped, dropped };
-}
-
-/** Detections of a batch of records as COCO results (category ids of the dataset, xywh in original pixels). */
-export async function predictCocoResults(
-  model: GeneralizedRCNN,
-  records: readonly DetectionRecord[],
-  categoryIds: readonly number[],
-  batchSize = 4,
-): Promise<CocoResult[]> {
-  const results: CocoResult[] = [];
-  for (let s = 0; s < records.length; s += batchSize) {
-    const chunk = records.slice(s, s + batchSize);
-    const images = await mapLimit(chunk, 4, (r) => readImage(r.fileName));
-    const tensors = images.map(rgbToTensor);
-    try {
-      const dets = await model.predict(tensors);
-      dets.forEach((d, i) => {
-        for (let j = 0; j < d.scores.length; j++) {
-          const [x1, y1, x2, y2] = d.boxes.subarray(4 * j, 4 * j + 4);
-          results.push({
-            image_id: chunk[i].imageId,
-            category_id: categoryIds[d.labels[j] - 1] ?? d.labels[j],
-            bbox: [x1, y1, x2 - x1, y2 - y1],
-            score: d.scores[j],
-          });
-        }
-      });
-    } finally {
-      tf.dispose(tensors);
-    }
-    // Let signal handlers and timers run between batches.
-    await new Promise((r) => setImmediate(r));
-  }
-  return results;
-}
-
-/** A loader batch, plus phase 1 of a two-phase training step where the backend needs one. */
-type PlannedBatch = LoaderBatch & { plan?: TrainingStepPlan };
-
-async function planTrainingStep(
-  model: GeneralizedRCNN,
-  b: PlannedBatch,
-): Promise<{ batch: PlannedBatch; dispose(): void }> {
-  const images = b.images.map(rgbToTensor);
-  try {
-    const targets = b.targets.map((t) => ({ boxes: t.boxes, labels: t.labels }));
-    const plan = await model.prepareTrainingStep(images, targets);
-    return { batch: { ...b, plan }, dispose: () => plan.images.dispose() };
-  } finally {
-    tf.dispose(images);
-  }
-}
-
-/** COCO stats by name (`AP`, `AP50`, …). */
-export function namedStats(stats: readonly number[]): Record<string, number> {
-  return Object.fromEntries(COCO_STAT_NAMES.map((n, i) => [n, stats[i]]));
-}
-
-export function metricsReport(r: CocoEvalResult, iteration: number): MetricsReport {
-  const per: MetricsReport['per_category'] = {};
-  for (const c of r.perCategory)
-    per[String(c.catId)] = { name: c.name, AP: c.ap, AP50: c.ap50, AP75: c.ap75 };
-  return {
-    iteration,
-    stats: [...r.stats],
-    named: namedStats(r.stats),
-    per_category: per,
-    lines: [...r.lines],
-  };
 }
 
 /**
@@ -274,7 +102,6 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     );
   }
   const classes = ['__background__', ...train.categories.map((c) => c.name)];
-  const categoryIds = train.categories.map((c) => c.id);
   const trainOverrides = { ...trainSection(opts.config), ...defined(opts.train) };
   const batchSize = trainOverrides.batchSize ?? 2;
   const loader = new DetectionLoader(train.records, {
@@ -340,27 +167,18 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       ? restrictGt(valGt, new Set(valRecords.map((r) => r.imageId)))
       : valGt;
     let lastEval: { iteration: number; result: CocoEvalResult } | undefined;
+    // The model in training, read through the same facade and dataset path as `eval --model`.
+    const valDetector = Detector.fromModel(model, parsed.arch, { classes }, tf.getBackend());
     const evaluate = async ({ iteration }: { iteration: number }) => {
       model.eval();
-      const dets = await predictCocoResults(model, valRecords, categoryIds);
+      const dets = await predictDataset(valDetector, valRecords, train.categories, { batchSize: 4 });
       const result = evaluateCoco(valGtUsed, dets, { gtSource: 'val', dtSource: `iteration ${iteration}` });
       lastEval = { iteration, result };
       return namedStats(result.stats);
     };
     const params = model.trainableParameters();
     const trainer = new Trainer<PlannedBatch>({
-      model: trainableModule(
-        model,
-        (m, b: PlannedBatch) => {
-          if (b.plan) return m.computeLossesFromPlan(b.plan) as unknown as Record<string, tf.Scalar>;
-          const images = b.images.map(rgbToTensor);
-          const targets = b.targets.map((t) => ({ boxes: t.boxes, labels: t.labels }));
-          return m.computeLosses(images, targets) as unknown as Record<string, tf.Scalar>;
-        },
-        // Backends without synchronous reads (webgpu) make the host-side decisions (proposals, matching,
-        // sampling) before the tape, then the loss runs on them. The others keep the one-pass step.
-        backendCaps().syncReads ? undefined : (m, b) => planTrainingStep(m, b),
-      ),
+      model: detectorTrainable(model),
       data,
       optimizer: sgdFromConfig(params, cfg),
       lr: scheduleFromConfig(cfg),

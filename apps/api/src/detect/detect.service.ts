@@ -6,7 +6,7 @@ import {
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { MicroBatcher, QueueFullError, BatcherClosedError } from '@resdet/inference';
+import { filterDetections, MicroBatcher, QueueFullError, BatcherClosedError } from '@resdet/inference';
 import type { ImageDetector, RawImage, Detection } from '@resdet/inference';
 import { decodeImage, sniffImageType, ImageReadError } from '@resdet/data';
 import { API_SETTINGS, DETECTOR } from '../tokens';
@@ -92,15 +92,4 @@ export class DetectService implements OnApplicationShutdown {
     await this.batcher.drain();
     this.detector.dispose();
   }
-}
-
-/** Applies the request's score, class and count filters to one image's detections (already score-sorted). */
-export function filterDetections(dets: readonly Detection[], opts: DetectOptionsDto): Detection[] {
-  const classes = opts.classes?.length ? new Set(opts.classes) : undefined;
-  const out = dets.filter(
-    (d) =>
-      (opts.scoreThreshold === undefined || d.score >= opts.scoreThreshold) &&
-      (!classes || classes.has(d.label)),
-  );
-  return opts.maxDetections === undefined ? out : out.slice(0, opts.maxDetections);
 }

@@ -4,7 +4,13 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { initRuntime } from '@resdet/runtime';
 import { readImage, writeShapesDataset, type ShapesOptions } from '@resdet/data';
 import { abortOnSignals, runDetectionTraining, TrainingDivergedError } from '@resdet/training';
-import { Detector, listImageFiles, readCocoImageIds, ResultsWriter, runDetectJob } from '@resdet/inference';
+import {
+  listImageFiles,
+  openDetector,
+  readCocoImageIds,
+  ResultsWriter,
+  runDetectJob,
+} from '@resdet/inference';
 import { createProgress } from '../common/progress';
 import { positiveInt } from '../common/model-options';
 import { packageRoot } from '../common/package-root';
@@ -119,7 +125,7 @@ export class DemoCommand extends CommandRunner {
     const valDir = path.join(dataDir, 'val');
     const drawn = path.join(out, 'detections');
     const resultsFile = path.join(out, 'detections.json');
-    const detector = await Detector.load({ weights: result.modelFile, log: (m) => log.info(m) });
+    const detector = await openDetector({ weights: result.modelFile, log: (m) => log.info(m) });
     const items = await listImageFiles([valDir]);
     const writer = await ResultsWriter.open(resultsFile, 'json');
     const progress = createProgress('detect', items.length);

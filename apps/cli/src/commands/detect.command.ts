@@ -9,7 +9,7 @@ import {
 } from '@resdet/inference';
 import { readImage } from '@resdet/data';
 import { createProgress } from '../common/progress';
-import { loadDetectorEngine, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
+import { BatchedModelCommand, openDetectorFromFlags, type ModelFlags } from '../common/model-options';
 
 interface DetectFlags extends ModelFlags {
   out?: string;
@@ -17,7 +17,7 @@ interface DetectFlags extends ModelFlags {
   resume?: boolean;
   cocoGt?: string;
   saveImages?: string;
-  batchSize: number;
+  batchSize?: number;
   strict?: boolean;
 }
 
@@ -31,7 +31,7 @@ interface DetectFlags extends ModelFlags {
   arguments: '<inputs...>',
   description: 'Detect objects in image files and folders (recursive); COCO results JSON or NDJSON',
 })
-export class DetectCommand extends ModelCommand {
+export class DetectCommand extends BatchedModelCommand {
   async run(inputs: string[], flags: DetectFlags): Promise<void> {
     if (flags.resume && (flags.format !== 'ndjson' || !flags.out)) {
       throw new Error('--resume needs --format ndjson and --out FILE (it skips images already in that file)');
@@ -45,7 +45,7 @@ export class DetectCommand extends ModelCommand {
       log(`resume: ${before - items.length} images already in ${flags.out}, ${items.length} to go`);
     }
     const imageIds = flags.cocoGt ? await readCocoImageIds(flags.cocoGt) : undefined;
-    const detector = await loadDetectorEngine(flags);
+    const detector = await openDetectorFromFlags(flags);
     const writer = flags.out
       ? await ResultsWriter.open(flags.out, flags.format, { append: flags.resume })
       : undefined;
@@ -53,7 +53,7 @@ export class DetectCommand extends ModelCommand {
     const skipped: string[] = [];
     try {
       const summary = await runDetectJob(detector, items, {
-        batchSize: flags.batchSize,
+        batchSize: flags.batchSize ?? 1,
         decode: (file) => readImage(file),
         writer,
         saveImagesDir: flags.saveImages,
@@ -119,11 +119,6 @@ export class DetectCommand extends ModelCommand {
   })
   parseSaveImages(v: string): string {
     return v;
-  }
-
-  @Option({ flags: '--batch-size <n>', description: 'images per forward pass', defaultValue: 1 })
-  parseBatchSize(v: string): number {
-    return positiveInt('--batch-size')(v);
   }
 
   @Option({ flags: '--strict', description: 'exit non-zero when any input was skipped' })

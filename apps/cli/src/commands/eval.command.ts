@@ -1,33 +1,32 @@
-import { existsSync, readFileSync, writeFileSync } from 'fs';
-import * as path from 'path';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { readFileSync, writeFileSync } from 'fs';
+import { Command, Option } from 'nest-commander';
 import {
   cocoJsonReport,
   cocoPrPlots,
   CocoEvalResult,
   EvalError,
   evaluateCoco,
-  evaluateVoc,
   formatCocoCategoryTable,
   formatVocTable,
   writePrCurvePngs,
 } from '@resdet/eval';
 import { createProgress } from '../common/progress';
+import { BatchedModelCommand, openDetectorFromFlags, type ModelFlags } from '../common/model-options';
 
-/** Flags of `eval`: either `--gt/--dt` (files), or `--model/--dataset` (run a detector over a dataset first). */
-interface EvalOptions {
+/**
+ * Flags of `eval`: either `--gt/--dt` (files), or `--model/--dataset` (run a detector over a dataset first; the
+ * model flags are `detect`'s, and `--model` is `--weights`).
+ */
+interface EvalOptions extends ModelFlags {
   gt?: string;
   dt?: string;
   json?: string;
   plots?: string;
   model?: string;
-  config?: string;
-  arch?: string;
   dataset?: string;
   format?: 'coco' | 'voc';
   split: string;
-  batchSize: number;
-  backend?: string;
+  batchSize?: number;
   vocMetric: '2007' | '2012';
 }
 
@@ -54,7 +53,7 @@ function readJson(file: string, what: string): unknown {
   name: 'eval',
   description: 'COCO bbox evaluation of a results file against ground truth (pycocotools-identical)',
 })
-export class EvalCommand extends CommandRunner {
+export class EvalCommand extends BatchedModelCommand {
   async run(_args: string[], opts: EvalOptions): Promise<void> {
     try {
       const result = opts.model || opts.dataset ? await this.evaluateModel(opts) : this.evaluateFiles(opts);
@@ -79,70 +78,35 @@ export class EvalCommand extends CommandRunner {
   }
 
   /**
-   * The `--model/--dataset` mode: the detector runs over one split of a COCO or VOC tree, then COCO metrics
-   * (and VOC AP for VOC trees) are computed. Tensor libraries load only here, so `--gt/--dt` stays light.
+   * The `--model/--dataset` mode: the detector (any engine) runs over one split of a COCO or VOC tree, then COCO
+   * metrics (and VOC AP for VOC trees) are computed. Tensor libraries load only here, so `--gt/--dt` stays light.
    */
   private async evaluateModel(opts: EvalOptions): Promise<CocoEvalResult> {
-    if (!opts.model || !opts.dataset) {
+    const weights = opts.model ?? opts.weights;
+    if (!weights || !opts.dataset) {
       throw new EvalError(
         'eval: --model WEIGHTS and --dataset DIR go together (plus --format coco|voc, --split)',
       );
     }
-    const { readCocoDataset, readVocDataset } = await import('@resdet/data');
-    const { Detector, predictDataset } = await import('@resdet/inference');
-    const { recordsToCocoGt } = await import('@resdet/training');
-    const format = opts.format ?? (existsSync(path.join(opts.dataset, 'annotations')) ? 'coco' : 'voc');
-    const annFile = path.join(opts.dataset, 'annotations', `instances_${opts.split}.json`);
-    const ds =
-      format === 'coco'
-        ? await readCocoDataset({ annotationFile: annFile })
-        : await readVocDataset({ root: opts.dataset, split: opts.split });
-    const detector = await Detector.load({
-      weights: opts.model,
-      config: opts.config,
-      arch: opts.arch,
-      backend: opts.backend,
-      env: process.env,
-      log: (m) => process.stderr.write(m + '\n'),
-    });
+    const { detectDatasetFormat, evaluateDetector } = await import('@resdet/inference');
+    const detector = await openDetectorFromFlags({ ...opts, weights });
     try {
-      const progress = createProgress('eval', ds.records.length);
-      const dt = await predictDataset(detector, ds.records, ds.categories, {
-        batchSize: opts.batchSize,
-        onProgress: (done) => progress.update(done),
+      let progress: ReturnType<typeof createProgress> | undefined;
+      const r = await evaluateDetector(detector, {
+        dataset: { root: opts.dataset, format: opts.format ?? detectDatasetFormat(opts.dataset) },
+        split: opts.split,
+        batchSize: opts.batchSize ?? 2,
+        vocMetric: opts.vocMetric,
+        dtSource: weights,
+        onProgress: (done, total) => (progress ??= createProgress('eval', total)).update(done),
       });
-      progress.stop();
-      const gt = format === 'coco' ? readJson(annFile, 'ground truth') : recordsToCocoGt(ds);
-      if (format === 'voc') {
-        const names = new Map(ds.categories.map((c) => [c.id, c.name]));
-        const gts = ds.records.flatMap((r) =>
-          Array.from(r.labels, (l, i) => ({
-            imageId: r.imageId,
-            label: ds.categories[l - 1].name,
-            box: Array.from(r.boxes.subarray(4 * i, 4 * i + 4)),
-            difficult: r.difficult[i] === 1,
-          })),
-        );
-        const dets = dt.map((d) => ({
-          imageId: d.image_id,
-          label: names.get(d.category_id)!,
-          box: [d.bbox[0], d.bbox[1], d.bbox[0] + d.bbox[2], d.bbox[1] + d.bbox[3]],
-          score: d.score,
-        }));
-        // resdet's boxes are continuous (VOC's 1-based inclusive pixels were converted on read): no +1.
-        const voc = evaluateVoc(gts, dets, {
-          use07Metric: opts.vocMetric === '2007',
-          pixelOffset: 0,
-          classes: [...names.values()],
-        });
+      progress?.stop();
+      if (r.voc) {
         process.stdout.write(
-          `VOC${opts.vocMetric} AP@0.5 per class:\n${formatVocTable(voc)}\nmAP = ${voc.mAP.toFixed(4)}\n\n`,
+          `VOC${opts.vocMetric} AP@0.5 per class:\n${formatVocTable(r.voc)}\nmAP = ${r.voc.mAP.toFixed(4)}\n\n`,
         );
       }
-      return evaluateCoco(gt, dt, {
-        gtSource: format === 'coco' ? annFile : opts.dataset,
-        dtSource: opts.model,
-      });
+      return r.coco;
     } finally {
       detector.dispose();
     }
@@ -180,19 +144,6 @@ export class EvalCommand extends CommandRunner {
   }
 
   @Option({
-    flags: '--config <file>',
-    description: 'model config JSON for --model (default: from the checkpoint)',
-  })
-  parseConfig(v: string): string {
-    return v;
-  }
-
-  @Option({ flags: '--arch <name>', description: 'architecture for --model when the weights do not say' })
-  parseArch(v: string): string {
-    return v;
-  }
-
-  @Option({
     flags: '--dataset <dir>',
     description: 'COCO-2017 tree (annotations/instances_<split>.json) or VOC2007 tree',
   })
@@ -208,21 +159,6 @@ export class EvalCommand extends CommandRunner {
 
   @Option({ flags: '--split <name>', description: 'dataset split to evaluate', defaultValue: 'val' })
   parseSplit(v: string): string {
-    return v;
-  }
-
-  @Option({ flags: '--batch-size <n>', description: 'images per forward pass', defaultValue: 2 })
-  parseBatchSize(v: string): number {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--batch-size must be a positive integer, got "${v}"`);
-    return n;
-  }
-
-  @Option({
-    flags: '--backend <name>',
-    description: 'force a tensor backend (wasm, cpu, node, node-gpu, webgpu)',
-  })
-  parseBackend(v: string): string {
     return v;
   }
 

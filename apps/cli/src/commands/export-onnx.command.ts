@@ -1,6 +1,4 @@
 import { Command, Option } from 'nest-commander';
-import { Detector } from '@resdet/inference';
-import { writeFasterRcnnOnnx } from '@resdet/onnx';
 import { detectorOptions, ModelCommand, type ModelFlags } from '../common/model-options';
 
 interface ExportOnnxFlags extends ModelFlags {
@@ -20,20 +18,13 @@ interface ExportOnnxFlags extends ModelFlags {
 export class ExportOnnxCommand extends ModelCommand {
   async run(_args: string[], flags: ExportOnnxFlags): Promise<void> {
     if (!flags.out) throw new Error('export-onnx: --out <file.onnx> is required');
-    const detector = await Detector.load({ ...detectorOptions(flags), warmup: false });
-    try {
-      const { files, meta } = await writeFasterRcnnOnnx(detector.model, flags.out, {
-        arch: detector.info.model,
-        classes: detector.info.classes,
-      });
-      for (const f of files) process.stdout.write(`${f.path} (${(f.bytes / 2 ** 20).toFixed(1)} MiB)\n`);
-      process.stderr.write(
-        `export-onnx: ${detector.info.model}, ${meta.numClasses} classes, features [${meta.featureNames.join(', ')}], ` +
-          `RoIAlign ${meta.roiOutputSize.join('×')} from [${meta.pooledFeatureNames.join(', ')}]\n`,
-      );
-    } finally {
-      detector.dispose();
-    }
+    const { exportDetectorOnnx } = await import('@resdet/inference');
+    const { files, meta, arch } = await exportDetectorOnnx(detectorOptions(flags), flags.out);
+    for (const f of files) process.stdout.write(`${f.path} (${(f.bytes / 2 ** 20).toFixed(1)} MiB)\n`);
+    process.stderr.write(
+      `export-onnx: ${arch}, ${meta.numClasses} classes, features [${meta.featureNames.join(', ')}], ` +
+        `RoIAlign ${meta.roiOutputSize.join('×')} from [${meta.pooledFeatureNames.join(', ')}]\n`,
+    );
   }
 
   @Option({

@@ -1,5 +1,4 @@
 import { Command, Option } from 'nest-commander';
-import { startApiServer } from '../../../api/src/serve';
 import { detectorOptions, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
 
 interface ServeFlags extends ModelFlags {
@@ -16,15 +15,13 @@ interface ServeFlags extends ModelFlags {
 })
 export class ServeCommand extends ModelCommand {
   async run(_args: string[], flags: ServeFlags): Promise<void> {
-    const app = await startApiServer(
-      { ...detectorOptions(flags), engine: flags.engine },
-      {
-        port: flags.port,
-        apiKey: flags.apiKey,
-        maxBatchSize: flags.maxBatch,
-        maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
-      },
-    );
+    const { startApiServer } = await import('@resdet/api');
+    const app = await startApiServer(detectorOptions(flags), {
+      port: flags.port,
+      apiKey: flags.apiKey,
+      maxBatchSize: flags.maxBatch,
+      maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
+    });
     // Nest's shutdown hooks drain in-flight requests on SIGTERM/SIGINT; keep the command alive until then.
     await new Promise<void>((resolve) => app.getHttpServer().once('close', () => resolve()));
   }

@@ -1,8 +1,7 @@
 import { CommandRunner, Option } from 'nest-commander';
-import type { DetectorLoadOptions } from '@resdet/inference';
-import { loadDetectorEngine as loadEngine, type EngineName } from '@resdet/onnx';
+import type { Detector, EngineName, OpenDetectorOptions } from '@resdet/inference';
 
-/** Flags that choose a model, shared by `detect`, `serve` and `eval --model`. */
+/** Flags that choose a model and its engine, shared by `detect`, `serve`, `eval --model` and `export-onnx`. */
 export interface ModelFlags {
   config?: string;
   arch?: string;
@@ -34,11 +33,8 @@ export const unitInterval =
     return n;
   };
 
-/** Loads the model once on the engine the flags ask for (`--engine`, default auto). */
-export const loadDetectorEngine = (f: ModelFlags) => loadEngine({ ...detectorOptions(f), engine: f.engine });
-
-/** Model flags → Detector.load options (the backend may also come from the environment). */
-export function detectorOptions(f: ModelFlags): DetectorLoadOptions {
+/** Model flags → openDetector options (the backend may also come from the environment). */
+export function detectorOptions(f: ModelFlags): OpenDetectorOptions {
   return {
     config: f.config,
     arch: f.arch,
@@ -50,9 +46,19 @@ export function detectorOptions(f: ModelFlags): DetectorLoadOptions {
     scoreThreshold: f.scoreThreshold,
     maxDetections: f.maxDetections,
     backend: f.backend,
+    engine: f.engine,
     env: process.env,
     log: (m) => process.stderr.write(m + '\n'),
   };
+}
+
+/**
+ * Loads the model once on the engine the flags ask for. The tensor libraries load here, not when the command
+ * module does, so `--help` and the light commands stay fast.
+ */
+export async function openDetectorFromFlags(f: ModelFlags): Promise<Detector> {
+  const { openDetector } = await import('@resdet/inference');
+  return openDetector(detectorOptions(f));
 }
 
 /** Base class of commands that load a detector: declares the model flags once. */
@@ -128,5 +134,13 @@ export abstract class ModelCommand extends CommandRunner {
   })
   parseBackend(v: string): string {
     return v;
+  }
+}
+
+/** Commands that run a model over many images also share `--batch-size`; each has its own default. */
+export abstract class BatchedModelCommand extends ModelCommand {
+  @Option({ flags: '--batch-size <n>', description: 'images per forward pass (detect: 1, eval: 2)' })
+  parseBatchSize(v: string): number {
+    return positiveInt('--batch-size')(v);
   }
 }

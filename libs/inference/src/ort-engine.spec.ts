@@ -2,9 +2,9 @@
  * @jest-environment ./test/onnx/ort-environment.js
  */
 /**
- * The ImageDetector facade over the onnxruntime engine: class names, category ids and the per-call filters on
- * top of OrtFasterRcnn's detections; engines built from written files give the same detections as in-memory
- * export. Model: a seeded random ResNet-18-FPN small enough for CI.
+ * The Detector facade over the onnxruntime engine: class names, category ids and the per-call filters on top of
+ * OrtFasterRcnn's detections; engines built from written files give the same detections as in-memory export.
+ * Model: a seeded random ResNet-18-FPN small enough for CI.
  */
 import { mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
@@ -12,10 +12,10 @@ import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
 import { Rng } from '@resdet/nn';
 import { buildFasterRcnn, GeneralizedRCNN, resolveConfig } from '@resdet/detection';
-import type { RawImage } from '@resdet/inference';
-import { boxHeadPath, readFasterRcnnOnnx, writeFasterRcnnOnnx } from './onnx-files';
-import { createOrtDetector } from './ort-detector';
-import { OrtFasterRcnn } from './ort-faster-rcnn';
+import { boxHeadPath, OrtFasterRcnn, readFasterRcnnOnnx, writeFasterRcnnOnnx } from '@resdet/onnx';
+import type { RawImage } from './detection-types';
+import { Detector } from './detector';
+import { ortEngine } from './detection-engine';
 
 const dir = mkdtempSync(join(os.tmpdir(), 'resdet-ort-detector-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,11 +47,11 @@ beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });
 });
 
-describe('OrtDetector', () => {
+describe('Detector on the onnxruntime engine', () => {
   it('names classes, maps category ids, applies scoreThreshold/maxDetections/classes', async () => {
     const model = smallModel();
     const classes = ['__background__', 'cat', 'dog'];
-    const det = await createOrtDetector(model, { modelName: 'tiny', classes, categoryIds: [0, 17, 18] });
+    const det = new Detector(await ortEngine(model), 'tiny', { classes, categoryIds: [0, 17, 18] });
     model.dispose(); // the engine does not keep the tfjs model
     expect(det.info).toEqual({ model: 'tiny', backend: 'onnxruntime-cpu', classes });
     const imgs = [image(50, 70, 1), image(64, 40, 2)];
@@ -108,7 +108,7 @@ describe('OrtDetector', () => {
 
   it('thin and tiny images (2×3000, 1×1, 1×4000, 5000×40, 33×1) give valid detection lists clipped to the image', async () => {
     const model = smallModel();
-    const det = await createOrtDetector(model, { modelName: 'tiny', classes: ['bg', 'a', 'b'] });
+    const det = new Detector(await ortEngine(model), 'tiny', { classes: ['bg', 'a', 'b'] });
     model.dispose();
     const shapes: [number, number][] = [
       [2, 3000],

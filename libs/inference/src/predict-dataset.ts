@@ -1,8 +1,10 @@
 import { readImage, mapLimit, type Category, type DetectionRecord } from '@resdet/data';
 import type { CocoResult } from '@resdet/eval';
 import type { ImageDetector } from './detection-types';
+import { toCocoResults } from './coco-results';
 
 export interface PredictDatasetOptions {
+  /** Images per forward pass (default 2). */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -28,8 +30,9 @@ export function classToCategoryId(
 }
 
 /**
- * Runs a detector over dataset records and returns COCO results (`bbox` xywh in original pixels, the
- * dataset's category ids); detections of classes the dataset lacks are dropped.
+ * Runs any detector (tfjs, onnxruntime, or a model in training) over dataset records and returns COCO results
+ * (`bbox` xywh in original pixels, the dataset's category ids by class name); detections of classes the dataset
+ * lacks are dropped. Every detection the model keeps counts (no extra score threshold).
  */
 export async function predictDataset(
   detector: ImageDetector,
@@ -44,20 +47,12 @@ export async function predictDataset(
     const chunk = records.slice(s, s + batchSize);
     const images = await mapLimit(chunk, batchSize, (r) => readImage(r.fileName));
     const dets = await detector.predict(images);
-    dets.forEach((list, i) => {
-      for (const d of list) {
-        const categoryId = toCategory(d.label);
-        if (categoryId === undefined) continue;
-        const { x1, y1, x2, y2 } = d.box;
-        results.push({
-          image_id: chunk[i].imageId,
-          category_id: categoryId,
-          bbox: [x1, y1, x2 - x1, y2 - y1],
-          score: d.score,
-        });
-      }
-    });
+    dets.forEach((list, i) =>
+      results.push(...toCocoResults(list, chunk[i].imageId, (d) => toCategory(d.label))),
+    );
     opts.onProgress?.(Math.min(records.length, s + batchSize), records.length);
+    // Let signal handlers and timers run between batches.
+    await new Promise((r) => setImmediate(r));
   }
   return results;
 }
