@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { writeShapesDataset } from '@resdet/data';
-import { Detector } from '@resdet/inference';
+import { openDetector } from '@resdet/inference';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
 import { REPO_ROOT } from '../support/cli';
@@ -34,7 +34,7 @@ describe('the page at / (e2e, Chromium)', () => {
         `no Chromium at ${CHROMIUM}: run 'tools/ensure-system-deps.sh chromium' as root (npm test does) or set CHROMIUM_PATH`,
       );
     }
-    const detector = await Detector.load({ weights: MODEL, backend: 'wasm' });
+    const detector = await openDetector({ weights: MODEL, backend: 'wasm' });
     app = await createApiApp({ detector, settings: resolveApiSettings({}), logLevel: 'silent' });
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
