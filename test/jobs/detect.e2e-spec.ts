@@ -110,6 +110,55 @@ describe('detect (e2e, CLI child process)', () => {
     expect(tfjs.length).toBe(ort.length);
   });
 
+  it.each(['tfjs', 'ort'])(
+    'thin and tiny images (2×3000, 1×1, 1×4000, 5000×40, 33×1) each get an NDJSON line; a corrupt file is skipped, exit 0 (--engine %s)',
+    async (engine) => {
+      const dir = path.join(root, `odd-${engine}`);
+      mkdirSync(dir, { recursive: true });
+      const sizes: [number, number][] = [
+        [3000, 2],
+        [1, 1],
+        [4000, 1],
+        [40, 5000],
+        [1, 33],
+      ];
+      for (const [w, h] of sizes) await writeImage(path.join(dir, `${w}x${h}.png`), w, h, w + h);
+      writeFileSync(path.join(dir, 'broken.png'), readFileSync(path.join(dir, '1x1.png')).subarray(0, 30));
+      const out = path.join(root, `odd-${engine}.ndjson`);
+      const r = runCli([
+        'detect',
+        '--weights',
+        weights,
+        '--engine',
+        engine,
+        '--format',
+        'ndjson',
+        '--out',
+        out,
+        dir,
+      ]);
+      expect(r.stderr).toMatch(/skip broken\.png: /);
+      expect(r.stderr).toMatch(/detect: 5 processed, 1 skipped/);
+      expect(r.status).toBe(0);
+      const lines = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines.map((l) => l.file_name).sort()).toEqual(sizes.map(([w, h]) => `${w}x${h}.png`).sort());
+      for (const l of lines) {
+        const [w, h] = (l.file_name as string).replace('.png', '').split('x').map(Number);
+        expect([l.width, l.height]).toEqual([w, h]);
+        for (const d of l.detections as { bbox: number[] }[]) {
+          const [x, y, bw, bh] = d.bbox;
+          expect(x).toBeGreaterThanOrEqual(0);
+          expect(y).toBeGreaterThanOrEqual(0);
+          expect(x + bw).toBeLessThanOrEqual(w + 1e-3);
+          expect(y + bh).toBeLessThanOrEqual(h + 1e-3);
+        }
+      }
+    },
+  );
+
   it('--strict exits non-zero when something was skipped', () => {
     const r = runCli(['detect', '--weights', weights, '--strict', input]);
     expect(r.status).not.toBe(0);

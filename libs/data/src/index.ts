@@ -23,3 +23,4 @@ export * from './detection-loader';
 export * from './pad-batch';
 export * from './dataset-check';
 export { mapLimit } from './map-limit';
+export { settleBatch, errorMessage, type Settled } from './settle-batch';

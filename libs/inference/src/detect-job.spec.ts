@@ -54,6 +54,32 @@ describe('runDetectJob', () => {
     expect(existsSync(path.join(root, 'drawn', 'a.img.png'))).toBe(true);
   });
 
+  it('retries a batch the model rejects one image at a time: only the bad image is skipped', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'resdet-job-'));
+    for (const n of ['a.img', 'odd.img', 'c.img']) writeFileSync(path.join(root, n), n);
+    const decode = async (file: string): Promise<RawImage> => {
+      const width = file.endsWith('odd.img') ? 7 : 4;
+      return { width, height: 2, data: new Uint8Array(width * 6).fill(100) };
+    };
+    class PickyDetector extends WholeImageDetector {
+      override async predict(images: readonly RawImage[]) {
+        this.batches.push(images.length);
+        if (images.some((im) => im.width === 7)) throw new Error('depth of input must match');
+        return super.predict(images).then((r) => (this.batches.pop(), r));
+      }
+    }
+    const det = new PickyDetector();
+    const skipped: string[] = [];
+    const summary = await runDetectJob(det, await listImageFiles([root]), {
+      batchSize: 3,
+      decode,
+      onSkip: (item, reason) => skipped.push(`${item.relative}: ${reason}`),
+    });
+    expect(summary).toMatchObject({ processed: 2, skipped: 1, detections: 2 });
+    expect(det.batches).toEqual([3, 1, 1, 1]);
+    expect(skipped).toEqual(['odd.img: model: depth of input must match']);
+  });
+
   it('keeps drawings inside the output folder', () => {
     expect(() => drawingPath('/out', '../x.jpg')).toThrow(/escapes/);
     expect(drawingPath('/out', 'd/x.JPG')).toBe(path.resolve('/out/d/x.JPG'));

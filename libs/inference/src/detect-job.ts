@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { ImageDetector, PredictOptions, RawImage } from './detection-types';
+import { errorMessage, settleBatch } from '@resdet/data';
+import type { Detection, ImageDetector, PredictOptions, RawImage } from './detection-types';
 import { ImageSourceItem, safeJoin } from './image-source';
 import { drawDetections, drawingFormat } from './draw-detections';
 import { ResultsWriter } from './results-writer';
@@ -38,7 +39,9 @@ interface Decoded {
 /**
  * Runs a detector over many files: decodes run ahead of the model (sharp works on libuv threads while the
  * model computes), batches go through one `predict`, results stream to the writer, drawings go to
- * `saveImagesDir`. A file that cannot be read or decoded is reported through `onSkip` and the job goes on.
+ * `saveImagesDir`. Any per-image failure — decode, model, drawing, writing — is reported through `onSkip`
+ * with its reason and counted as skipped, and the job goes on; a batch the model rejects is retried one
+ * image at a time so one bad image never costs its batch-mates.
  * Memory is bounded by the prefetch window, not by the number of files.
  */
 export async function runDetectJob(
@@ -56,7 +59,7 @@ export async function runDetectJob(
       pending.push(
         opts.decode(item.file).then(
           (image) => ({ item, image }),
-          (e: unknown) => ({ item, error: e instanceof Error ? e.message : String(e) }),
+          (e: unknown) => ({ item, error: errorMessage(e) }),
         ),
       );
     }
@@ -85,34 +88,51 @@ export async function runDetectJob(
       }
     }
     if (batch.length === 0) continue;
-    const results = await detector.predict(
+    const settled = await settleBatch(
       batch.map((d) => d.image!),
-      opts.predict,
+      (images) => detector.predict(images, opts.predict),
     );
     for (let i = 0; i < batch.length; i++) {
       const { item, image } = batch[i];
-      const dets = results[i];
-      await opts.writer?.write(
-        {
-          fileName: item.relative,
-          imageId: lookupImageId(opts.imageIds, item.relative),
-          width: image!.width,
-          height: image!.height,
-        },
-        dets,
-      );
-      if (opts.saveImagesDir) {
-        const out = drawingPath(opts.saveImagesDir, item.relative);
-        await fs.mkdir(path.dirname(out), { recursive: true });
-        await fs.writeFile(out, await drawDetections(image!, dets, drawingFormat(out)));
+      const r = settled[i];
+      try {
+        if (!r.ok) throw new Error(`model: ${r.error}`);
+        await emit(item, image!, r.value, opts);
+        summary.processed++;
+        summary.detections += r.value.length;
+      } catch (e) {
+        summary.skipped++;
+        opts.onSkip?.(item, errorMessage(e));
       }
-      summary.processed++;
-      summary.detections += dets.length;
     }
     report();
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** Draws (when asked) and then writes one image's result; throws naming the step that failed. */
+async function emit(item: ImageSourceItem, image: RawImage, dets: Detection[], opts: DetectJobOptions) {
+  if (opts.saveImagesDir) {
+    try {
+      const out = drawingPath(opts.saveImagesDir, item.relative);
+      await fs.mkdir(path.dirname(out), { recursive: true });
+      await fs.writeFile(out, await drawDetections(image, dets, drawingFormat(out)));
+    } catch (e) {
+      throw new Error(`drawing: ${errorMessage(e)}`);
+    }
+  }
+  const record = {
+    fileName: item.relative,
+    imageId: lookupImageId(opts.imageIds, item.relative),
+    width: image.width,
+    height: image.height,
+  };
+  try {
+    await opts.writer?.write(record, dets);
+  } catch (e) {
+    throw new Error(`writing results: ${errorMessage(e)}`);
+  }
 }
 
 /** Where the drawing of `relative` goes: same tree under `dir`; unknown extensions get `.png` appended. */

@@ -5,7 +5,7 @@ import {
   type CocoResult,
   type VocEvalResult,
 } from '@resdet/eval';
-import type { DetectionDataset } from '@resdet/data';
+import type { DetectionDataset, DetectionRecord } from '@resdet/data';
 import type { ImageDetector } from './detection-types';
 import {
   cocoAnnotationFile,
@@ -24,6 +24,8 @@ export interface EvaluateDetectorOptions {
   /** Names the detections in messages (e.g. the weights file). */
   dtSource?: string;
   onProgress?: (done: number, total: number) => void;
+  /** An image that could not be read or that the model rejects; it is scored as without detections. */
+  onSkip?: (record: DetectionRecord, reason: string) => void;
 }
 
 export interface DetectorEvaluation {
@@ -45,6 +47,7 @@ export async function evaluateDetector(
   const dt = await predictDataset(detector, ds.records, ds.categories, {
     batchSize: opts.batchSize,
     onProgress: opts.onProgress,
+    onSkip: opts.onSkip,
   });
   const gt = splitGroundTruth(opts.dataset, opts.split, ds);
   const gtSource =

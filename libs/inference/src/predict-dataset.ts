@@ -1,4 +1,11 @@
-import { readImage, mapLimit, type Category, type DetectionRecord } from '@resdet/data';
+import {
+  errorMessage,
+  mapLimit,
+  readImage,
+  settleBatch,
+  type Category,
+  type DetectionRecord,
+} from '@resdet/data';
 import type { CocoResult } from '@resdet/eval';
 import type { ImageDetector } from './detection-types';
 import { toCocoResults } from './coco-results';
@@ -7,6 +14,8 @@ export interface PredictDatasetOptions {
   /** Images per forward pass (default 2). */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** An image that could not be read or run through the model: it gets no detections and the run goes on. */
+  onSkip?: (record: DetectionRecord, reason: string) => void;
 }
 
 /**
@@ -33,6 +42,8 @@ export function classToCategoryId(
  * Runs any detector (tfjs, onnxruntime, or a model in training) over dataset records and returns COCO results
  * (`bbox` xywh in original pixels, the dataset's category ids by class name); detections of classes the dataset
  * lacks are dropped. Every detection the model keeps counts (no extra score threshold).
+ * An image that cannot be read or that the model rejects goes to `onSkip` (a failed batch is retried one
+ * image at a time) and counts as an image without detections.
  */
 export async function predictDataset(
   detector: ImageDetector,
@@ -45,11 +56,27 @@ export async function predictDataset(
   const results: CocoResult[] = [];
   for (let s = 0; s < records.length; s += batchSize) {
     const chunk = records.slice(s, s + batchSize);
-    const images = await mapLimit(chunk, batchSize, (r) => readImage(r.fileName));
-    const dets = await detector.predict(images);
-    dets.forEach((list, i) =>
-      results.push(...toCocoResults(list, chunk[i].imageId, (d) => toCategory(d.label))),
+    const images = await mapLimit(chunk, batchSize, (r) =>
+      readImage(r.fileName).then(
+        (image) => ({ ok: true as const, image }),
+        (e: unknown) => ({ ok: false as const, error: errorMessage(e) }),
+      ),
     );
+    const readable = chunk.flatMap((record, i) => {
+      const im = images[i];
+      if (im.ok) return [{ record, image: im.image }];
+      opts.onSkip?.(record, im.error);
+      return [];
+    });
+    const dets = await settleBatch(
+      readable.map((r) => r.image),
+      (batch) => detector.predict(batch),
+    );
+    dets.forEach((d, i) => {
+      const { record } = readable[i];
+      if (!d.ok) return opts.onSkip?.(record, `model: ${d.error}`);
+      results.push(...toCocoResults(d.value, record.imageId, (det) => toCategory(det.label)));
+    });
     opts.onProgress?.(Math.min(records.length, s + batchSize), records.length);
     // Let signal handlers and timers run between batches.
     await new Promise((r) => setImmediate(r));

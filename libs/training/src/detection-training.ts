@@ -15,7 +15,7 @@ import {
   parseDetectorConfig,
   type FasterRcnnConfig,
 } from '@resdet/detection';
-import { DetectionLoader, type AugmentOptions, type LoaderBatch } from '@resdet/data';
+import { DetectionLoader, type AugmentOptions, type DatasetIssue, type LoaderBatch } from '@resdet/data';
 import { evaluateCoco, type CocoDataset, type CocoEvalResult } from '@resdet/eval';
 import { loadWeights, saveCheckpoint, writeFileAtomic } from '@resdet/checkpoint';
 import { Detector, predictDataset, readDetectionSplits, type DatasetLocation } from '@resdet/inference';
@@ -95,6 +95,8 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
   const parsed = parseDetectorConfig(opts.config, src);
   const dataSettings = ((opts.config as { data?: DataSettings }).data ?? {}) as DataSettings;
   const { train, val, valGt } = await readDetectionSplits(opts.dataset);
+  const issues = issueCounts(train.issues);
+  if (issues) log(`warning: train split ${train.source}: ${issues} (\`dataset check\` lists each)`);
   const numClasses = train.categories.length + 1;
   if (numClasses !== parsed.config.numClasses) {
     throw new TrainingConfigError(
@@ -171,7 +173,15 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     const valDetector = Detector.fromModel(model, parsed.arch, { classes }, tf.getBackend());
     const evaluate = async ({ iteration }: { iteration: number }) => {
       model.eval();
-      const dets = await predictDataset(valDetector, valRecords, train.categories, { batchSize: 4 });
+      let skipped = 0;
+      const dets = await predictDataset(valDetector, valRecords, train.categories, {
+        batchSize: 4,
+        onSkip: (r, reason) => {
+          skipped++;
+          log(`eval: skipped ${r.fileName}: ${reason}`);
+        },
+      });
+      if (skipped) log(`eval: ${skipped} val image(s) skipped (scored as without detections)`);
       const result = evaluateCoco(valGtUsed, dets, { gtSource: 'val', dtSource: `iteration ${iteration}` });
       lastEval = { iteration, result };
       return namedStats(result.stats);
@@ -243,4 +253,14 @@ function restrictGt(gt: CocoDataset, ids: Set<number>): CocoDataset {
     images: gt.images.filter((im) => ids.has(im.id)),
     annotations: gt.annotations.filter((a) => ids.has(a.image_id)),
   };
+}
+
+/**
+ * `3 box-degenerate, 1 unknown-category` for a reader's issues (bad boxes are already dropped or clipped, as
+ * Detectron2's filter_empty_annotations does, so training never sees a NaN-making box); '' when none.
+ */
+export function issueCounts(issues: readonly DatasetIssue[]): string {
+  const counts = new Map<string, number>();
+  for (const i of issues) counts.set(i.kind, (counts.get(i.kind) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
 }

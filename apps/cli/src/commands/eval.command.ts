@@ -28,6 +28,7 @@ interface EvalOptions extends ModelFlags {
   split: string;
   batchSize?: number;
   vocMetric: '2007' | '2012';
+  strict?: boolean;
 }
 
 function readJson(file: string, what: string): unknown {
@@ -92,6 +93,7 @@ export class EvalCommand extends BatchedModelCommand {
     const detector = await openDetectorFromFlags({ ...opts, weights });
     try {
       let progress: ReturnType<typeof createProgress> | undefined;
+      let skipped = 0;
       const r = await evaluateDetector(detector, {
         dataset: { root: opts.dataset, format: opts.format ?? detectDatasetFormat(opts.dataset) },
         split: opts.split,
@@ -99,8 +101,17 @@ export class EvalCommand extends BatchedModelCommand {
         vocMetric: opts.vocMetric,
         dtSource: weights,
         onProgress: (done, total) => (progress ??= createProgress('eval', total)).update(done),
+        onSkip: (rec, reason) => {
+          skipped++;
+          process.stderr.write(`skipped ${rec.fileName}: ${reason}\n`);
+        },
       });
       progress?.stop();
+      if (skipped) {
+        // A skipped image counts as one without detections, so its ground truth is all missed.
+        process.stderr.write(`eval: ${skipped} image(s) skipped (scored as without detections)\n`);
+        if (opts.strict) throw new EvalError(`--strict: ${skipped} image(s) could not be processed`);
+      }
       if (r.voc) {
         process.stdout.write(
           `VOC${opts.vocMetric} AP@0.5 per class:\n${formatVocTable(r.voc)}\nmAP = ${r.voc.mAP.toFixed(4)}\n\n`,
@@ -175,6 +186,11 @@ export class EvalCommand extends BatchedModelCommand {
   @Option({ flags: '--json <file>', description: 'write {"stats": [12], "per_category": {"<catId>": AP}}' })
   parseJson(v: string): string {
     return v;
+  }
+
+  @Option({ flags: '--strict', description: 'with --model: exit non-zero when any image was skipped' })
+  parseStrict(): boolean {
+    return true;
   }
 
   @Option({
