@@ -77,6 +77,7 @@ describe('readCocoDataset', () => {
     expect(ds.issues.map((i) => [i.kind, i.field])).toEqual([
       ['box-degenerate', 'annotations[3].bbox'],
       ['box-outside', 'annotations[4].bbox'],
+      ['image-no-annotations', 'images[id=9]'],
     ]);
     expect(ds.issues[0].file).toBe(f);
   });
@@ -126,9 +127,22 @@ describe('readCocoDataset', () => {
     expect((await fails(badImage)).message).toMatch(
       /annotations\[0\]\.image_id 12345 is not the id of any entry in images/,
     );
+    // an unknown category id drops that annotation with a reported issue (Detectron2 does the same)
     const badCat = base();
     badCat.annotations[1].category_id = 2;
-    expect((await fails(badCat)).field).toBe('annotations[1].category_id');
+    const f = await write('instances_badcat.json', badCat);
+    const ds = await readCocoDataset({ annotationFile: f, imageDir: dir });
+    expect(ds.issues[0]).toEqual({
+      kind: 'unknown-category',
+      file: f,
+      field: 'annotations[1].category_id',
+      message: '2 is not the id of any entry in categories; annotation dropped',
+    });
+    expect(ds.records.reduce((n, r) => n + r.labels.length, 0)).toBe(
+      (
+        await readCocoDataset({ annotationFile: await write('instances_ok.json', base()), imageDir: dir })
+      ).records.reduce((n, r) => n + r.labels.length, 0) - 1,
+    );
     const dup = base();
     dup.images[2].id = 7;
     expect((await fails(dup)).message).toMatch(/images\[2\]\.id 7 is used twice/);

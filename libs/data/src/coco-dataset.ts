@@ -107,8 +107,16 @@ export async function readCocoDataset(opts: ReadCocoOptions): Promise<DetectionD
     if (!img)
       throw new DatasetError(file, `${f}.image_id`, `${imageId} is not the id of any entry in images`);
     const catId = v.int(o.category_id, `${f}.category_id`);
-    if (!map.has(catId))
-      throw new DatasetError(file, `${f}.category_id`, `${catId} is not the id of any entry in categories`);
+    if (!map.has(catId)) {
+      // Detectron2 and torchvision's reference scripts drop such annotations too; training goes on.
+      issues.push({
+        kind: 'unknown-category',
+        file,
+        field: `${f}.category_id`,
+        message: `${catId} is not the id of any entry in categories; annotation dropped`,
+      });
+      return;
+    }
     const bbox = o.bbox;
     if (
       !Array.isArray(bbox) ||
@@ -130,6 +138,14 @@ export async function readCocoDataset(opts: ReadCocoOptions): Promise<DetectionD
 
   const records: DetectionRecord[] = [];
   for (const img of [...byId.values()].sort((a, b) => a.id - b.id)) {
+    if (!img.objs.some((o) => !o.crowd)) {
+      issues.push({
+        kind: 'image-no-annotations',
+        file,
+        field: `images[id=${img.id}]`,
+        message: `${img.name} has no usable (non-crowd) annotation${opts.skipEmpty ? '; skipped' : ''}`,
+      });
+    }
     if (opts.skipEmpty && !img.objs.some((o) => !o.crowd)) continue;
     records.push({
       imageId: img.id,

@@ -71,6 +71,38 @@ describe('checkDataset', () => {
     expect(r.splits.map((s) => s.split)).toEqual(['train']); // the broken split is reported, not summarised
   });
 
+  it('reports zero/negative-size boxes, boxes outside the image, unknown category ids and empty images, each with file and reason', async () => {
+    const root = await tree('bad-boxes', 'coco');
+    const ann = path.join(root, 'annotations', 'instances_train.json');
+    const doc = JSON.parse(await fs.readFile(ann, 'utf8'));
+    const img0 = doc.images[0].id;
+    doc.annotations = [
+      { id: 1, image_id: img0, category_id: doc.categories[0].id, bbox: [5, 5, 0, 10], iscrowd: 0 },
+      { id: 2, image_id: img0, category_id: doc.categories[0].id, bbox: [5, 5, -3, 10], iscrowd: 0 },
+      { id: 3, image_id: img0, category_id: doc.categories[0].id, bbox: [100, 100, 5, 5], iscrowd: 0 },
+      { id: 4, image_id: img0, category_id: 999, bbox: [1, 1, 5, 5], iscrowd: 0 },
+      ...doc.images.slice(1).map((im: { id: number }, i: number) => ({
+        id: 10 + i,
+        image_id: im.id,
+        category_id: doc.categories[0].id,
+        bbox: [1, 1, 8, 8],
+        iscrowd: 0,
+      })),
+    ];
+    await fs.writeFile(ann, JSON.stringify(doc));
+    const r = await checkDataset({ format: 'coco', path: root, decode: false });
+    const got = r.problems.filter((p) => p.file === ann).map((p) => [p.kind, p.field]);
+    expect(got).toEqual([
+      ['box-degenerate', 'annotations[0].bbox'],
+      ['box-degenerate', 'annotations[1].bbox'],
+      ['box-outside', 'annotations[2].bbox'],
+      ['box-degenerate', 'annotations[2].bbox'],
+      ['unknown-category', 'annotations[3].category_id'],
+      ['image-no-annotations', `images[id=${img0}]`],
+    ]);
+    for (const p of r.problems) expect(p.message.length).toBeGreaterThan(10);
+  });
+
   it('names truncated VOC XML and a wrong image size, and can skip decoding', async () => {
     const root = await tree('bad-voc', 'voc');
     const xml = path.join(root, 'Annotations', '000002.xml');

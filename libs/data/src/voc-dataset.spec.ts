@@ -72,9 +72,14 @@ describe('readVocDataset', () => {
     expect(ds.records[0].fileName).toBe(path.join(r, 'JPEGImages', 'a.png'));
     const given = await readVocDataset({ root: r, classes: ['square', 'circle', 'star'] });
     expect(Array.from(given.records[0].labels)).toEqual([1, 2]);
-    await expect(readVocDataset({ root: r, classes: ['star'] })).rejects.toThrow(
-      /a\.xml: annotation\.object\[0\]\.name "square" is not one of the classes \(star\)/,
-    );
+    // objects of other classes are dropped and reported (like Detectron2), not fatal
+    const other = await readVocDataset({ root: r, classes: ['star'] });
+    expect(other.records[0].labels).toHaveLength(0);
+    expect(other.issues.map((i) => `${i.kind} ${i.field}: ${i.message}`)).toEqual([
+      'unknown-category annotation.object[0].name: "square" is not one of the classes (star); object dropped',
+      'unknown-category annotation.object[1].name: "circle" is not one of the classes (star); object dropped',
+      'image-no-annotations annotation: a has no usable object',
+    ]);
   });
 
   it('names the file of truncated XML, a listed but absent annotation, a missing split list and a missing field', async () => {

@@ -122,14 +122,24 @@ export async function readVocDataset(opts: ReadVocOptions): Promise<DetectionDat
     for (const o of im.objects) {
       const label = labelOf.get(o.name);
       if (label === undefined) {
-        throw new DatasetError(
-          im.xml,
-          `${o.field}.name`,
-          `"${o.name}" is not one of the classes (${classes.join(', ')})`,
-        );
+        issues.push({
+          kind: 'unknown-category',
+          file: im.xml,
+          field: `${o.field}.name`,
+          message: `"${o.name}" is not one of the classes (${classes.join(', ')}); object dropped`,
+        });
+        continue;
       }
       const box = fixBox(o.box, im.width, im.height, { file: im.xml, field: `${o.field}.bndbox` }, issues);
       if (box) kept.push({ box, label, difficult: o.difficult });
+    }
+    if (kept.length === 0) {
+      issues.push({
+        kind: 'image-no-annotations',
+        file: im.xml,
+        field: 'annotation',
+        message: `${im.id} has no usable object`,
+      });
     }
     return {
       imageId: i + 1,
