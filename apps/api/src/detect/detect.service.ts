@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { filterDetections, MicroBatcher, QueueFullError, BatcherClosedError } from '@resdet/inference';
 import type { ImageDetector, RawImage, Detection } from '@resdet/inference';
-import { decodeImage, sniffImageType, ImageReadError } from '@resdet/data';
+import { decodeImage, sniffImageType, ImageReadError, settleBatch, type Settled } from '@resdet/data';
 import { API_SETTINGS, DETECTOR } from '../tokens';
 import { ApiSettings } from '../config/api-settings';
 import { MetricsService } from '../metrics/metrics.service';
@@ -17,18 +17,20 @@ import { DetectResponseDto } from './dto/detect-response.dto';
 
 /**
  * Turns uploaded bytes into detections: sniff (not the client's mime type) → decode with a pixel limit →
- * micro-batched forward pass → filtered response. Bad input becomes a 4xx here; overload a 503.
+ * micro-batched forward pass → filtered response. Bad input becomes a 4xx here (an image the model cannot
+ * process: 422 with the reason); overload a 503.
  */
 @Injectable()
 export class DetectService implements OnApplicationShutdown {
-  private readonly batcher: MicroBatcher<RawImage, Detection[]>;
+  private readonly batcher: MicroBatcher<RawImage, Settled<Detection[]>>;
 
   constructor(
     @Inject(DETECTOR) private readonly detector: ImageDetector,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
     private readonly metrics: MetricsService,
   ) {
-    this.batcher = new MicroBatcher((images) => this.detector.predict(images), {
+    // A batch the model rejects is retried image by image, so one bad upload never fails its batch-mates.
+    this.batcher = new MicroBatcher((images) => settleBatch(images, (b) => this.detector.predict(b)), {
       maxBatchSize: settings.maxBatchSize,
       maxWaitMs: settings.maxBatchWaitMs,
       maxQueue: settings.maxQueue,
@@ -75,7 +77,9 @@ export class DetectService implements OnApplicationShutdown {
       );
     });
     try {
-      return await Promise.race([this.batcher.submit(image), timeout]);
+      const r = await Promise.race([this.batcher.submit(image), timeout]);
+      if (!r.ok) throw new UnprocessableEntityException(`the model cannot process this image: ${r.error}`);
+      return r.value;
     } catch (e) {
       if (e instanceof QueueFullError || e instanceof BatcherClosedError) {
         throw new ServiceUnavailableException((e as Error).message, { cause: e });
