@@ -8,6 +8,8 @@ import { ServeCommand } from './commands/serve.command';
 import { TrainCommand } from './commands/train.command';
 import { DemoCommand } from './commands/demo.command';
 import { ExportOnnxCommand } from './commands/export-onnx.command';
+import { WorkerCommand } from './commands/worker.command';
+import { JobsCommand } from './commands/jobs.command';
 
 /** Every command is one provider here; commands are thin and call into libs. */
 @Module({
@@ -20,7 +22,9 @@ import { ExportOnnxCommand } from './commands/export-onnx.command';
     ClassifyCommand,
     EvalCommand,
     ExportOnnxCommand,
+    WorkerCommand,
     ...DatasetCommand.registerWithSubCommands(),
+    ...JobsCommand.registerWithSubCommands(),
   ],
 })
 export class CliModule {}

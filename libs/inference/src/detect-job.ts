@@ -11,7 +11,8 @@ export interface DetectJobOptions {
   batchSize: number;
   /** Reads and decodes one file; throws (ideally an error naming the reason) for anything that is not a usable image. */
   decode: (file: string) => Promise<RawImage>;
-  writer?: ResultsWriter;
+  /** Where each image's detections go (a ResultsWriter, or a queue worker's Redis sink). */
+  writer?: Pick<ResultsWriter, 'write'>;
   /** Folder for drawn images (mirrors the input tree). */
   saveImagesDir?: string;
   /** file_name → COCO image id (from `--coco-gt`). */

@@ -37,6 +37,20 @@ export function toCocoFields(d: Detection): Omit<CocoResultRecord, 'file_name' |
   };
 }
 
+/** One image's NDJSON record: the line `detect --format ndjson` writes (local and queued runs alike). */
+export function toNdjsonRecord(
+  image: { fileName: string; imageId?: number; width: number; height: number },
+  dets: readonly Detection[],
+): NdjsonImageRecord {
+  return {
+    file_name: image.fileName,
+    ...(image.imageId !== undefined ? { image_id: image.imageId } : {}),
+    width: image.width,
+    height: image.height,
+    detections: dets.map(toCocoFields),
+  };
+}
+
 /**
  * Streams results to disk as they come, so memory stays flat however many images a job sees. `json` writes
  * one COCO results array (valid JSON once `close()` ran); `ndjson` writes one line per image and can be
@@ -72,32 +86,30 @@ export class ResultsWriter {
     image: { fileName: string; imageId?: number; width: number; height: number },
     dets: readonly Detection[],
   ): Promise<void> {
+    await this.writeRecord(toNdjsonRecord(image, dets));
+  }
+
+  /** Writes one image's record (as `write` builds it; a queued run receives them ready-made from workers). */
+  async writeRecord(rec: NdjsonImageRecord): Promise<void> {
     const s = this.stream!;
     let text: string;
     if (this.format === 'ndjson') {
-      const rec: NdjsonImageRecord = {
-        file_name: image.fileName,
-        ...(image.imageId !== undefined ? { image_id: image.imageId } : {}),
-        width: image.width,
-        height: image.height,
-        detections: dets.map(toCocoFields),
-      };
       text = JSON.stringify(rec) + '\n';
     } else {
-      text = dets
+      text = rec.detections
         .map((d) => {
-          const rec: CocoResultRecord = {
-            file_name: image.fileName,
-            ...(image.imageId !== undefined ? { image_id: image.imageId } : {}),
-            ...toCocoFields(d),
+          const coco: CocoResultRecord = {
+            file_name: rec.file_name,
+            ...(rec.image_id !== undefined ? { image_id: rec.image_id } : {}),
+            ...d,
           };
-          const line = (this.first ? '\n' : ',\n') + JSON.stringify(rec);
+          const line = (this.first ? '\n' : ',\n') + JSON.stringify(coco);
           this.first = false;
           return line;
         })
         .join('');
     }
-    this.count += dets.length;
+    this.count += rec.detections.length;
     if (text && !s.write(text)) await new Promise<void>((r) => s.once('drain', () => r()));
   }
 

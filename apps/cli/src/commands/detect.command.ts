@@ -9,7 +9,8 @@ import {
 } from '@resdet/inference';
 import { readImage } from '@resdet/data';
 import { createProgress } from '../common/progress';
-import { BatchedModelCommand, openDetectorFromFlags, type ModelFlags } from '../common/model-options';
+import { BatchedModelCommand, openDetectorFromFlags, positiveInt, type ModelFlags } from '../common/model-options';
+import { runQueuedDetect } from '../common/queued-detect';
 
 interface DetectFlags extends ModelFlags {
   out?: string;
@@ -19,6 +20,10 @@ interface DetectFlags extends ModelFlags {
   saveImages?: string;
   batchSize?: number;
   strict?: boolean;
+  queue?: string;
+  chunkSize?: number;
+  attempts?: number;
+  detach?: boolean;
 }
 
 /**
@@ -33,6 +38,8 @@ interface DetectFlags extends ModelFlags {
 })
 export class DetectCommand extends BatchedModelCommand {
   async run(inputs: string[], flags: DetectFlags): Promise<void> {
+    if (flags.queue) return runQueuedDetect(inputs, { ...flags, queue: flags.queue });
+    if (flags.detach || flags.chunkSize) throw new Error('--detach and --chunk-size need --queue redis://…');
     if (flags.resume && (flags.format !== 'ndjson' || !flags.out)) {
       throw new Error('--resume needs --format ndjson and --out FILE (it skips images already in that file)');
     }
@@ -123,6 +130,35 @@ export class DetectCommand extends BatchedModelCommand {
 
   @Option({ flags: '--strict', description: 'exit non-zero when any input was skipped' })
   parseStrict(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--queue <url>',
+    description: 'run on queue workers: redis://HOST:PORT[/DB] (inputs and model on shared storage)',
+  })
+  parseQueue(v: string): string {
+    return v;
+  }
+
+  @Option({ flags: '--chunk-size <n>', description: 'images per queued task (default 16)' })
+  parseChunkSize(v: string): number {
+    return positiveInt('--chunk-size')(v);
+  }
+
+  @Option({
+    flags: '--attempts <n>',
+    description: 'tries per queued task before it is reported failed (default 3)',
+  })
+  parseAttempts(v: string): number {
+    return positiveInt('--attempts')(v);
+  }
+
+  @Option({
+    flags: '--detach',
+    description: 'with --queue: print the run id and return (see: jobs results ID)',
+  })
+  parseDetach(): boolean {
     return true;
   }
 }
