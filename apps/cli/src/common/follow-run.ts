@@ -82,12 +82,15 @@ export function reportRun(
   opts.log(
     `detect: ${s.processed} processed, ${s.skipped} skipped, ${s.detections} detections, ` +
       `${s.seconds.toFixed(1)} s (${rate.toFixed(2)} img/s)` +
-      (s.failedImages > 0 ? `, ${s.failedImages} failed in ${s.chunksFailed} task(s)` : '') +
+      (s.chunksFailed > 0
+        ? `, ${s.chunksFailed} task(s) failed (${s.failedImages} images without results)`
+        : '') +
       (opts.out ? ` → ${opts.out}` : '') +
       ` [run ${s.id}]`,
   );
   for (const e of s.errors) {
-    opts.log(`failed: task ${e.chunk} (${e.files.length} images, e.g. ${e.files[0] ?? '-'}): ${e.error}`);
+    const images = e.files.length ? ` (${e.files.length} images without results, e.g. ${e.files[0]})` : '';
+    opts.log(`failed: task ${e.chunk}${images}: ${e.error}`);
   }
   if (s.state === 'cancelled') {
     opts.log(`detect: run ${s.id} was cancelled`);

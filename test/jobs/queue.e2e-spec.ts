@@ -1,0 +1,187 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { writeShapesDataset } from '@resdet/data';
+import { REPO_ROOT, runCli } from '../support/cli';
+import { spawnCli, type CliProcess } from '../support/cli-process';
+import { startRedis, type TestRedis } from '../support/redis-server';
+
+const WEIGHTS = path.join(REPO_ROOT, 'test/fixtures/models/shapes-demo.safetensors');
+// Short lock and stalled check so a killed worker's task comes back within a few seconds.
+const WORKER_FLAGS = ['--concurrency', '1', '--lock-ms', '3000', '--stalled-check-ms', '1000'];
+
+const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('detect on queue workers (e2e: redis-server, worker processes, CLI)', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'resdet-queue-'));
+  const input = path.join(root, 'shapes', 'train');
+  let redis: TestRedis;
+  let local: string[];
+  const workers: CliProcess[] = [];
+  const startWorker = async () => {
+    const w = spawnCli(['worker', '--queue', redis.url, ...WORKER_FLAGS]);
+    workers.push(w);
+    await w.waitFor(/waiting for tasks/);
+    return w;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    await writeShapesDataset({
+      out: path.join(root, 'shapes'),
+      format: 'coco',
+      count: 48,
+      valCount: 0,
+      seed: 3,
+    });
+    writeFileSync(path.join(input, 'zz-corrupt.jpg'), 'not an image');
+    const starting = [startWorker(), startWorker()];
+    const out = path.join(root, 'local.ndjson');
+    const r = runCli(['detect', '--weights', WEIGHTS, '--format', 'ndjson', '--out', out, input]);
+    expect(r.status).toBe(0);
+    local = lines(out);
+    expect(local).toHaveLength(48);
+    await Promise.all(starting);
+  });
+
+  afterAll(async () => {
+    // SIGTERM: each worker finishes its task and exits 0
+    const codes = await Promise.all(
+      workers.map((w) => {
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+        return w.exited;
+      }),
+    );
+    await redis?.stop();
+    expect(codes.filter((c) => c !== 'SIGKILL')).toEqual(codes.filter((c) => c !== 'SIGKILL').map(() => 0));
+  });
+
+  it('2 workers produce the local run’s NDJSON lines (order free), the same skip report and summary', async () => {
+    const out = path.join(root, 'queued.ndjson');
+    const r = runCli([
+      'detect',
+      '--weights',
+      WEIGHTS,
+      '--queue',
+      redis.url,
+      '--chunk-size',
+      '4',
+      '--format',
+      'ndjson',
+      '--out',
+      out,
+      input,
+    ]);
+    expect(r.stderr).toMatch(/skip zz-corrupt\.jpg: .*not a JPEG/);
+    expect(r.stderr).toMatch(/detect: 48 processed, 1 skipped, \d+ detections/);
+    expect(r.status).toBe(0);
+    expect(lines(out).sort()).toEqual([...local].sort());
+    expect(local.some((l) => JSON.parse(l).detections.length > 0)).toBe(true);
+    // both workers took tasks (their logs arrive once this process reads its pipes again)
+    await Promise.all(workers.map((w) => w.waitFor(/loaded \d+ tensors/, 10_000)));
+  });
+
+  it('a worker killed with -9 mid-run: its task is taken over, the run completes, each image once', async () => {
+    const out = path.join(root, 'killed.ndjson');
+    const run = spawnCli([
+      'detect',
+      '--weights',
+      WEIGHTS,
+      '--queue',
+      redis.url,
+      '--chunk-size',
+      '2',
+      '--format',
+      'ndjson',
+      '--out',
+      out,
+      input,
+    ]);
+    while (!existsSync(out) || readFileSync(out, 'utf8').split('\n').length < 8) {
+      if (run.child.exitCode !== null) break;
+      await sleep(100);
+    }
+    const [victim, survivor] = workers;
+    victim.child.kill('SIGKILL');
+    expect(await run.exited).toBe(0);
+    const got = lines(out);
+    expect(got).toHaveLength(48);
+    expect(new Set(got.map((l) => JSON.parse(l).file_name)).size).toBe(48);
+    expect(got.sort()).toEqual([...local].sort());
+    expect(survivor.stderr()).toMatch(/stalled/);
+    await startWorker();
+  });
+
+  it('a task that keeps failing is reported with its error after its attempts; the rest completes', async () => {
+    const dir = path.join(root, 'partly-blocked');
+    mkdirSync(path.join(dir, 'blocked'), { recursive: true });
+    mkdirSync(path.join(dir, 'ok'), { recursive: true });
+    const some = readdirSync(input)
+      .filter((f) => f.endsWith('.jpg') && !f.startsWith('zz'))
+      .slice(0, 6);
+    some.slice(0, 2).forEach((f) => copyFileSync(path.join(input, f), path.join(dir, 'blocked', f)));
+    some.slice(2).forEach((f) => copyFileSync(path.join(input, f), path.join(dir, 'ok', f)));
+    // drawings of blocked/* cannot be written: a file stands where their folder should be
+    const drawn = path.join(root, 'drawn');
+    mkdirSync(drawn, { recursive: true });
+    writeFileSync(path.join(drawn, 'blocked'), 'a file, not a folder');
+    const out = path.join(root, 'partly.json');
+    const r = runCli([
+      'detect',
+      '--weights',
+      WEIGHTS,
+      '--queue',
+      redis.url,
+      '--chunk-size',
+      '2',
+      '--attempts',
+      '2',
+      '--save-images',
+      drawn,
+      '--out',
+      out,
+      dir,
+    ]);
+    await sleep(200); // let this process read the workers' logs
+    expect(r.stderr).toMatch(
+      /task 0 failed after its retries: .*(EEXIST|ENOTDIR|not a directory|file already exists)/,
+    );
+    // each blocked image's result was recorded before its drawing failed; the task still fails
+    expect(r.stderr).toMatch(/detect: 6 processed, 0 skipped, \d+ detections, .*1 task\(s\) failed/);
+    expect(r.stderr).toMatch(/failed: task 0: EEXIST/);
+    expect(r.status).toBe(1);
+    expect(workers.some((w) => /task \w+-0 failed \(attempt 1\/2\)/.test(w.stderr()))).toBe(true);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as { file_name: string }[];
+    expect(new Set(results.map((x) => x.file_name.split('/')[0]))).toEqual(new Set(['ok', 'blocked']));
+    expect(readdirSync(path.join(drawn, 'ok'))).toHaveLength(4);
+  });
+
+  it('--detach prints a run id; jobs results and jobs status work from another process', () => {
+    const r = runCli(['detect', '--weights', WEIGHTS, '--queue', redis.url, '--detach', input]);
+    expect(r.status).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    const out = path.join(root, 'detached.json');
+    const res = runCli(['jobs', 'results', id, '--queue', redis.url, '--format', 'json', '--out', out]);
+    expect(res.status).toBe(0);
+    expect(res.stderr).toMatch(/detect: 48 processed, 1 skipped/);
+    // json is in input order: the local NDJSON's detections, flattened
+    const expected = local.flatMap((l) => {
+      const rec = JSON.parse(l) as { file_name: string; detections: object[] };
+      return rec.detections.map((d) => ({ file_name: rec.file_name, ...d }));
+    });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(expected);
+    const st = runCli(['jobs', 'status', id, '--queue', redis.url, '--json']);
+    expect(st.status).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ id, state: 'done', total: 49, processed: 48, skipped: 1 });
+  });
+});
