@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from './cli';
+import { CLI_ENTRY, REPO_ROOT } from './cli';
 
 /** A CLI child process running in the background, with its output collected. */
 export interface CliProcess {
@@ -14,7 +14,7 @@ export interface CliProcess {
 
 /** Starts `resdet …` (as `runCli` runs it) without waiting for it: workers, and runs a test interrupts. */
 export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
-  const child = spawn(process.execPath, ['-r', './tools/register.js', 'apps/cli/src/main.ts', ...args], {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
