@@ -13,7 +13,9 @@ export async function startApiServer(
   const settings = resolveApiSettings(overrides, process.env);
   const detector = await openDetector({ ...model, engine: model.engine ?? 'auto' });
   try {
-    const app = await createApiApp({ detector, settings });
+    // Batch jobs without a model use the served one; workers load it from the same (shared) paths.
+    const { backend: _backend, log: _log, warmup: _warmup, engine: _engine, ...source } = model;
+    const app = await createApiApp({ detector, settings, model: source });
     await app.listen(settings.port);
     process.stderr.write(
       `resdet: serving ${detector.info.model} (${detector.info.classes.length - 1} classes, ${detector.info.backend}) on http://localhost:${settings.port} — page http://localhost:${settings.port}/, API docs http://localhost:${settings.port}/docs, POST /v1/detect\n`,

@@ -122,7 +122,8 @@ export class DetectRuns {
     opts: { from?: string; idleMs?: number; onIdle?: (workers: number) => void; wait?: boolean } = {},
   ): AsyncGenerator<RunEvent> {
     if (!(await this.store.exists(id))) throw new RunNotFoundError(id);
-    const reader = this.redis.duplicate();
+    // Its own connection (a blocked one serves nobody else), queueing commands until it is connected.
+    const reader = this.redis.duplicate({ enableOfflineQueue: true });
     reader.on('error', () => undefined);
     const stream = new RunStore(reader);
     const idleMs = opts.idleMs ?? 5000;

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -58,6 +58,16 @@ export class ApiSettings {
   @IsString()
   @MinLength(8)
   apiKey?: string;
+
+  /** The job queue, redis://HOST:PORT[/DB]; without it the /v1/jobs endpoints answer 503. */
+  @IsOptional()
+  @Matches(/^redis:\/\//, { message: 'queueUrl must look like redis://HOST:PORT[/DB]' })
+  queueUrl?: string;
+
+  /** Folder job inputs and models are confined to (shared storage the workers see at the same path). */
+  @IsOptional()
+  @IsString()
+  dataRoot?: string;
 }
 
 export class ApiSettingsError extends Error {
@@ -74,6 +84,8 @@ export const SETTINGS_ENV: Record<keyof ApiSettings, string> = {
   maxQueue: 'RESDET_MAX_QUEUE',
   requestTimeoutMs: 'RESDET_REQUEST_TIMEOUT_MS',
   apiKey: 'RESDET_API_KEY',
+  queueUrl: 'RESDET_QUEUE',
+  dataRoot: 'RESDET_DATA_ROOT',
 };
 
 /** Settings from the environment, overridden by explicit values (flags); throws naming every bad field. */

@@ -6,6 +6,8 @@ interface ServeFlags extends ModelFlags {
   apiKey?: string;
   maxBatch?: number;
   maxUploadMb?: number;
+  queue?: string;
+  dataRoot?: string;
 }
 
 /** `serve --port P [model flags]`: the REST detection endpoint (POST /v1/detect, /health, /metrics, /docs). */
@@ -21,6 +23,8 @@ export class ServeCommand extends ModelCommand {
       apiKey: flags.apiKey,
       maxBatchSize: flags.maxBatch,
       maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
+      queueUrl: flags.queue,
+      dataRoot: flags.dataRoot,
     });
     // Nest's shutdown hooks drain in-flight requests on SIGTERM/SIGINT; keep the command alive until then.
     await new Promise<void>((resolve) => app.getHttpServer().once('close', () => resolve()));
@@ -47,5 +51,21 @@ export class ServeCommand extends ModelCommand {
   @Option({ flags: '--max-upload-mb <n>', description: 'upload limit in MB (default 20); larger → 413' })
   parseMaxUpload(v: string): number {
     return positiveInt('--max-upload-mb')(v);
+  }
+
+  @Option({
+    flags: '--queue <url>',
+    description: 'enable POST /v1/jobs on this queue: redis://HOST:PORT[/DB] (or RESDET_QUEUE)',
+  })
+  parseQueue(v: string): string {
+    return v;
+  }
+
+  @Option({
+    flags: '--data-root <dir>',
+    description: 'folder job inputs must lie in (or RESDET_DATA_ROOT); shared with the workers',
+  })
+  parseDataRoot(v: string): string {
+    return v;
   }
 }
