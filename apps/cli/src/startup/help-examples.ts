@@ -17,6 +17,11 @@ export const HELP_EXAMPLES: Record<string, string> = {
   dataset: 'resdet dataset shapes --out data/shapes --count 500',
   'dataset shapes': 'resdet dataset shapes --out data/shapes --format voc --count 500 --val-count 100',
   'dataset check': 'resdet dataset check data/shapes',
+  worker: 'resdet worker --queue redis://10.0.0.5:6379   # one process per core; see docs/scale-out.md',
+  jobs: 'resdet jobs results 3f9c0a1b2c4d --queue redis://10.0.0.5:6379 --out results.ndjson',
+  'jobs status': 'resdet jobs status 3f9c0a1b2c4d --queue redis://10.0.0.5:6379',
+  'jobs results': 'resdet jobs results 3f9c0a1b2c4d --queue redis://10.0.0.5:6379 --format json --out r.json',
+  'jobs cancel': 'resdet jobs cancel 3f9c0a1b2c4d --queue redis://10.0.0.5:6379',
 };
 
 /** Said once on the root help: flags that every command takes (parsed before Nest starts). */
