@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import { writeShapesDataset, readImage } from '@resdet/data';
-import { Detector } from '@resdet/inference';
+import { openDetector, type Detector } from '@resdet/inference';
 import { parseQueueUrl, startDetectWorker, type DetectWorkerHandle } from '@resdet/queue';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
@@ -54,12 +54,12 @@ describe('REST API batch jobs (e2e: redis-server, in-process worker)', () => {
       const f = `00000000000${i}.jpg`;
       copyFileSync(path.join(root, 'shapes', 'train', f), path.join(dataRoot, 'batch', f));
     }
-    detector = await Detector.load({ weights: `${FIXTURE}.safetensors`, backend: 'wasm', warmup: false });
+    detector = await openDetector({ weights: `${FIXTURE}.safetensors`, backend: 'wasm', warmup: false });
     const keep = { info: detector.info, predict: detector.predict.bind(detector), dispose: () => undefined };
     worker = await startDetectWorker({
       url: parseQueueUrl(redis.url),
       decode: (f) => readImage(f),
-      loadDetector: async (source) => Detector.load({ ...source, backend: 'wasm', warmup: false }),
+      loadDetector: async (source) => openDetector({ ...source, backend: 'wasm', warmup: false }),
       lockMs: 5000,
     });
     const make = (settings: Parameters<typeof resolveApiSettings>[0]) =>

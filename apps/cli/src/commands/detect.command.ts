@@ -9,7 +9,12 @@ import {
 } from '@resdet/inference';
 import { readImage } from '@resdet/data';
 import { createProgress } from '../common/progress';
-import { BatchedModelCommand, openDetectorFromFlags, positiveInt, type ModelFlags } from '../common/model-options';
+import {
+  BatchedModelCommand,
+  openDetectorFromFlags,
+  positiveInt,
+  type ModelFlags,
+} from '../common/model-options';
 import { runQueuedDetect } from '../common/queued-detect';
 
 interface DetectFlags extends ModelFlags {

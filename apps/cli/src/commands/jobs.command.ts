@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ResultsFormat } from '@resdet/inference';
-import { DetectRuns, parseQueueUrl } from '@resdet/queue';
+import type { DetectRuns } from '@resdet/queue';
 import { followRun, reportRun } from '../common/follow-run';
 
 interface JobsFlags {
@@ -13,6 +13,7 @@ const log = (m: string) => process.stderr.write(m + '\n');
 async function withRuns<T>(flags: JobsFlags, fn: (runs: DetectRuns) => Promise<T>): Promise<T> {
   const url = flags.queue ?? process.env.RESDET_QUEUE;
   if (!url) throw new Error('jobs needs --queue redis://HOST:PORT[/DB] (or RESDET_QUEUE)');
+  const { DetectRuns, parseQueueUrl } = await import('@resdet/queue');
   const runs = DetectRuns.connect(parseQueueUrl(url));
   try {
     return await fn(runs);

@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { readImage } from '@resdet/data';
-import { loadDetectorEngine, type EngineName } from '@resdet/onnx';
-import { parseQueueUrl, startDetectWorker } from '@resdet/queue';
+import type { EngineName } from '@resdet/inference';
 import { positiveInt } from '../common/model-options';
 
 interface WorkerFlags {
@@ -29,18 +27,22 @@ const log = (m: string) => process.stderr.write(m + '\n');
 export class WorkerCommand extends CommandRunner {
   async run(_args: string[], flags: WorkerFlags): Promise<void> {
     if (!flags.queue) throw new Error('worker needs --queue redis://HOST:PORT[/DB]');
+    const { parseQueueUrl, startDetectWorker } = await import('@resdet/queue');
     const url = parseQueueUrl(flags.queue);
     const n = flags.concurrency ?? availableParallelism();
     if (n > 1) return superviseWorkers(n);
 
+    const { readImage } = await import('@resdet/data');
+    const { openDetector } = await import('@resdet/inference');
     const handle = await startDetectWorker({
       url,
       decode: (file) => readImage(file),
       loadDetector: (source) =>
-        loadDetectorEngine({
+        openDetector({
           ...source,
           engine: flags.engine ?? 'auto',
-          backend: flags.backend ?? process.env.RESDET_BACKEND,
+          backend: flags.backend,
+          env: process.env,
           log,
         }),
       lockMs: flags.lockMs,

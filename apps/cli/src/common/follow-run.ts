@@ -1,4 +1,4 @@
-import { ResultsWriter, type NdjsonImageRecord, type ResultsFormat } from '@resdet/inference';
+import type { NdjsonImageRecord, ResultsFormat } from '@resdet/inference';
 import type { DetectRuns, RunStatus } from '@resdet/queue';
 import { createProgress } from './progress';
 
@@ -22,6 +22,7 @@ export interface FollowRunOptions {
  * everything.
  */
 export async function followRun(runs: DetectRuns, id: string, opts: FollowRunOptions): Promise<RunStatus> {
+  const { ResultsWriter } = await import('@resdet/inference');
   const first = await runs.status(id);
   const writer = opts.discard ? undefined : await ResultsWriter.open(opts.out ?? '/dev/stdout', opts.format);
   const progress = opts.progress ? createProgress('detect', first.total) : undefined;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { listImageFiles, readCocoImageIds, type ModelSource, type ResultsFormat } from '@resdet/inference';
-import { DetectRuns, describeModel, parseQueueUrl, type TaskItem } from '@resdet/queue';
+import type { ModelSource, ResultsFormat } from '@resdet/inference';
+import type { TaskItem } from '@resdet/queue';
 import { followRun, reportRun } from './follow-run';
 import { detectorOptions, type ModelFlags } from './model-options';
 
@@ -11,7 +11,7 @@ export interface QueuedDetectFlags extends ModelFlags {
   resume?: boolean;
   cocoGt?: string;
   saveImages?: string;
-  batchSize: number;
+  batchSize?: number;
   strict?: boolean;
   chunkSize?: number;
   attempts?: number;
@@ -26,6 +26,8 @@ export interface QueuedDetectFlags extends ModelFlags {
  */
 export async function runQueuedDetect(inputs: string[], flags: QueuedDetectFlags): Promise<void> {
   const log = (m: string) => process.stderr.write(m + '\n');
+  const { listImageFiles, readCocoImageIds } = await import('@resdet/inference');
+  const { DetectRuns, describeModel, parseQueueUrl } = await import('@resdet/queue');
   if (flags.resume) {
     throw new Error('--resume is for local runs; a queued run keeps its own state (resdet jobs results ID)');
   }
@@ -36,7 +38,8 @@ export async function runQueuedDetect(inputs: string[], flags: QueuedDetectFlags
     const imageId = ids?.get(i.relative) ?? ids?.get(path.posix.basename(i.relative));
     return imageId === undefined ? i : { ...i, imageId };
   });
-  const { backend: _backend, log: _log, ...source } = detectorOptions(flags);
+  // The model as workers load it; engine and backend are each worker's own choice (worker flags).
+  const { backend: _backend, log: _log, engine: _engine, env: _env, ...source } = detectorOptions(flags);
   const model = await describeModel(source as ModelSource);
   const runs = DetectRuns.connect(url);
   try {
