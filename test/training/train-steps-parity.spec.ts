@@ -21,6 +21,7 @@ import type { HostTensor, StateDict } from '@resdet/nn';
 import { buildFasterRcnn, resolveConfig, type GeneralizedRCNN, type TargetBoxes } from '@resdet/detection';
 import { clipGradNorm, registerFastWasmBackprop, Sgd } from '@resdet/training';
 import { ReplaySampler } from '../support/replay-sampler';
+import { maxAbsDiff } from '../../libs/detection/src/ops-fixture.testing';
 
 /** Each step's four losses, relative to torchvision's (float32 sums in another order, compounded per step). */
 const LOSS_RTOL = 2e-4;
@@ -79,13 +80,6 @@ function model(rpn: ReplaySampler, roi: ReplaySampler): GeneralizedRCNN {
   return m.train();
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 /**
  * Fraction of torchvision's proposals that have one of ours within PROPOSAL_TOL px (greedy one-to-one). Not 1 in
  * general: NMS over near-equal scores and the small-box filter may keep a different proposal here and there.
@@ -130,7 +124,6 @@ async function trainSteps(backend: 'wasm' | 'cpu', numSteps: number) {
     boxes: floats(`target.${i}.boxes`),
     labels: Int32Array.from(ints(`target.${i}.labels`)),
   }));
-  const t0 = performance.now();
   const steps: { losses: number[]; gradNorm: number; proposalsMatched: number }[] = [];
   for (let s = 0; s < numSteps; s++) {
     let losses: number[] = [];
@@ -168,7 +161,7 @@ async function trainSteps(backend: 'wasm' | 'cpu', numSteps: number) {
   tf.dispose(images);
   sgd.dispose();
   m.dispose();
-  return { steps, state, seconds: (performance.now() - t0) / 1000 };
+  return { steps, state };
 }
 
 /**
