@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, Rng, Sequential } from '@resdet/nn';
-import { ModuleList } from './module-list';
+import { Conv2d, Module, ModuleList, Rng, Sequential } from '@resdet/nn';
 
 /** Named feature maps, ordered from the highest resolution (NHWC [N, H, W, C] each). */
 export type FeatureMaps = Map<string, tf.Tensor4D>;

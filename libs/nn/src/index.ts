@@ -1,7 +1,7 @@
 /**
  * @resdet/nn — a small torch-like module system on tfjs: Module (named parameters/buffers, train/eval,
  * torchvision-named state dicts) and the layers ResNet and Faster R-CNN are built from (Conv2d,
- * BatchNorm2d, FrozenBatchNorm2d, Linear, MaxPool2d, AdaptiveAvgPool2d, ReLU, Sequential) with torch's
+ * BatchNorm2d, FrozenBatchNorm2d, Linear, MaxPool2d, AdaptiveAvgPool2d, ReLU, Sequential, ModuleList) with torch's
  * and torchvision's initialisation. NHWC inside; torch layouts only at the state-dict boundary. It owns
  * no model architecture. Importing it registers tfjs gradients for every op.
  */
@@ -22,6 +22,7 @@ export * from './max-pool2d';
 export * from './adaptive-avg-pool2d';
 export * from './relu';
 export * from './sequential';
+export * from './module-list';
 export * from './init-arrays';
 export * from './init';
 export { registerAllGradients } from './register-gradients';

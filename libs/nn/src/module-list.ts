@@ -1,4 +1,4 @@
-import { Module } from '@resdet/nn';
+import { Module } from './module';
 
 /**
  * `torch.nn.ModuleList`: holds child modules under the names '0', '1', … (so state-dict keys read
