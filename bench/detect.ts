@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { buildDetector, resizedSize } from '@resdet/detection';
 import { exportFasterRcnn, OrtFasterRcnn, OrtStageTimes } from '@resdet/onnx';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import {
   DetectionLoader,
   augment,

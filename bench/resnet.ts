@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'child_process';
 import { initRuntime } from '@resdet/runtime';
-import { Conv2d, Linear, Rng } from '@resdet/nn';
+import { Conv2d, Linear } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ResNet, buildResNet } from '@resdet/resnet';
 
 function arg(name: string, dflt: string): string {

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CheckpointError, readStateDict, readWeightsFile } from '@resdet/checkpoint';
-import { HostTensor, Rng } from '@resdet/nn';
+import { HostTensor } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'checkpoint');
 interface Expected {

@@ -8,7 +8,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Rng, StateDict } from '@resdet/nn';
+import { StateDict } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { DirectoryCheckpointStore, Sgd, Trainer, trainableModule, warmupMultiStepLr } from '@resdet/training';
 import { ToyBatch, ToyNet, ToyStream } from './toy-task';
 

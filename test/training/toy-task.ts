@@ -4,7 +4,8 @@
  * the RPN's fg/bg sampler), and a shuffling, augmenting batch stream whose state is JSON.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Linear, Module, Rng } from '@resdet/nn';
+import { BatchNorm2d, Conv2d, Linear, Module } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import type { BatchStream } from '@resdet/training';
 
 export interface ToyBatch {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import {
   abortOnSignals,
   DirectoryCheckpointStore,

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readWeightsFile, writeSafetensors } from '@resdet/checkpoint';
-import { Rng, StateDict } from '@resdet/nn';
+import { StateDict } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 function synthetic(): string {
   const rng = new Rng(0);

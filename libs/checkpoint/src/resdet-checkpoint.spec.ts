@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Rng, StateDict } from '@resdet/nn';
+import { StateDict } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { CheckpointError } from './checkpoint-error';
 import {
   checkpointPaths,

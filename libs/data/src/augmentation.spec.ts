@@ -1,4 +1,4 @@
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import {
   augment,
   chooseShortSide,

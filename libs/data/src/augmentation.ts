@@ -1,4 +1,4 @@
-import type { Rng } from '@resdet/nn';
+import type { Rng } from '@resdet/random';
 import type { RgbImage } from './image-io';
 
 // Local aliases: used per pixel, and global lookups are slow inside vm contexts (jest).

@@ -1,4 +1,4 @@
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { augment, scaleBoxes, type AugmentOptions } from './augmentation';
 import { trainingTarget, type DetectionRecord } from './detection-record';
 import { aspectRatioGroups, groupedBatches, plainBatches } from './grouped-batch-sampler';

@@ -1,4 +1,4 @@
-import type { Rng } from '@resdet/nn';
+import type { Rng } from '@resdet/random';
 import type { RgbImage } from './image-io';
 
 // Local aliases: hot loops below call these per pixel, and global lookups are slow inside vm contexts (jest).

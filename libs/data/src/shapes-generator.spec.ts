@@ -1,4 +1,4 @@
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { generateShapeSample, resolveShapesOptions, shapeSampleRng } from './shapes-generator';
 import { DEFAULT_SHAPE_CLASSES, polygonArea, unitPolygon } from './shape-polygons';
 

@@ -1,4 +1,4 @@
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import type { RgbImage } from './image-io';
 import { RgbCanvas, type Rgb } from './rgb-canvas';
 import {

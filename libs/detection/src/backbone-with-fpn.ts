@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng } from '@resdet/nn';
+import { Module } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ResNet, STAGE_NAMES, StageName } from '@resdet/resnet';
 import type { Backbone, ShapeSpec } from './backbone';
 import { FeatureMaps, FeaturePyramidNetwork } from './fpn';

@@ -1,4 +1,4 @@
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { BalancedPositiveNegativeSampler } from './balanced-sampler';
 
 describe('BalancedPositiveNegativeSampler', () => {

@@ -12,7 +12,7 @@
  * const sampler = new BalancedPositiveNegativeSampler(256, 0.5, new Rng(0));
  * const [pos, neg] = sampler.sample([labelsImage0, labelsImage1]); // Uint8Array masks
  */
-import type { Rng } from '@resdet/nn';
+import type { Rng } from '@resdet/random';
 
 export type SamplerMode = 'random' | 'first';
 

@@ -1,4 +1,5 @@
-import { FrozenBatchNorm2d, Rng, StateDict } from '@resdet/nn';
+import { FrozenBatchNorm2d, StateDict } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ResNet } from '@resdet/resnet';
 import { AnchorGenerator } from './anchor-generator';
 import type { Backbone } from './backbone';

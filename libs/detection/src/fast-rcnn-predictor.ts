@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, Rng } from '@resdet/nn';
+import { Linear, Module } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 /** Box-head outputs: class logits [R, K] and class-specific deltas [R, 4K] (dx dy dw dh per class). */
 export interface BoxPredictions {

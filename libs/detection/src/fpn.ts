@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, ModuleList, Rng, Sequential } from '@resdet/nn';
+import { Conv2d, Module, ModuleList, Sequential } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 /** Named feature maps, ordered from the highest resolution (NHWC [N, H, W, C] each). */
 export type FeatureMaps = Map<string, tf.Tensor4D>;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng, type StateDict } from '@resdet/nn';
+import { Module, type StateDict } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import type { Backbone } from './backbone';
 import type { GeneralizedRCNNTransform, ImageBatch } from './transform';
 import type { BatchShapes, RegionProposalNetwork, RpnLossTargets } from './region-proposal-network';

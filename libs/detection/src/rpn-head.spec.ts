@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { RPNHead } from './rpn-head';
 
 const keys = JSON.parse(

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, ReLU, Rng, Sequential } from '@resdet/nn';
+import { Conv2d, Module, ReLU, Sequential } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 /** Per-level RPN outputs, NHWC: objectness [N, H, W, A] logits and deltas [N, H, W, 4A] (anchor-major, dx dy dw dh). */
 export interface RpnHeadOutput {

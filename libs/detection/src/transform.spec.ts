@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
 import {
   GeneralizedRCNNTransform,

@@ -20,7 +20,7 @@
  * const boxesInOriginalPixels = transform.postprocessBoxes(boxes, imageSizes[0], [origH0, origW0]);
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@resdet/nn';
+import type { Rng } from '@resdet/random';
 import type { ImageSize } from './box-ops';
 import { numBoxes } from './box-ops';
 

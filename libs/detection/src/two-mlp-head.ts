@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, Rng } from '@resdet/nn';
+import { Linear, Module } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 /**
  * torchvision's `TwoMLPHead` (the FPN box head): flatten the pooled RoI features, then `fc6` + ReLU and

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
 import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { buildFasterRcnn, GeneralizedRCNN, resolveConfig } from '@resdet/detection';
 import { boxHeadPath, OrtFasterRcnn, readFasterRcnnOnnx, writeFasterRcnnOnnx } from '@resdet/onnx';
 import type { RawImage } from './detection-types';

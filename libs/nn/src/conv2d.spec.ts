@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Conv2d } from './index';
-import { Rng } from './random';
+import { Rng } from '@resdet/random';
 
 interface T {
   shape: number[];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CONV_WEIGHT_LAYOUT } from './layouts';
 import { Module } from './module';
-import { Rng } from './random';
+import { Rng } from '@resdet/random';
 import { kaimingUniformArray } from './init-arrays';
 
 export type Pair = number | [number, number];

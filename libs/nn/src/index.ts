@@ -11,7 +11,7 @@ registerAllGradients();
 
 export * from './host-tensor';
 export * from './module';
-export * from './random';
+export * from '@resdet/random';
 export * from './layouts';
 export * from './channel-affine';
 export * from './conv2d';

@@ -1,4 +1,4 @@
-import { Rng } from './random';
+import { Rng } from '@resdet/random';
 
 /**
  * torch.nn.init distributions as flat arrays drawn from a seeded {@link Rng}. Callers draw in torch's

@@ -3,7 +3,7 @@ import { BatchNorm2d } from './batch-norm2d';
 import { Conv2d } from './conv2d';
 import { kaimingNormalFanOutArray } from './init-arrays';
 import type { Module } from './module';
-import { Rng } from './random';
+import { Rng } from '@resdet/random';
 
 /**
  * Module-level init schemes (torch.nn.init / torchvision), driven by a seeded {@link Rng}.

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { Linear, Rng } from './index';
+import { Linear } from './index';
+import { Rng } from '@resdet/random';
 import { maxAbsDiff, nnLayerFixture, toHost, toTensor } from './test-fixture';
 
 const fx = nnLayerFixture().linear;

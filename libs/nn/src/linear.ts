@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { kaimingUniformArray } from './init-arrays';
 import { LINEAR_WEIGHT_LAYOUT } from './layouts';
 import { Module } from './module';
-import { Rng } from './random';
+import { Rng } from '@resdet/random';
 
 export interface LinearOptions {
   /** Default true. */

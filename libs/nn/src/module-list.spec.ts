@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Linear, ModuleList, Rng } from './index';
+import { Linear, ModuleList } from './index';
+import { Rng } from '@resdet/random';
 
 describe('ModuleList', () => {
   beforeAll(async () => {

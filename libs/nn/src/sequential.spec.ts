@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { BatchNorm2d, Conv2d, ReLU, Rng, Sequential } from './index';
+import { BatchNorm2d, Conv2d, ReLU, Sequential } from './index';
+import { Rng } from '@resdet/random';
 
 describe('Sequential', () => {
   beforeAll(async () => {

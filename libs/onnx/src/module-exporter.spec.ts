@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { initRuntime } from '@resdet/runtime';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ResNet, STAGE_NAMES } from '@resdet/resnet';
 import { GraphBuilder } from './graph-builder';
 import { ModuleExporter } from './module-exporter';

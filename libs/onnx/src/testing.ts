@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng, StateDict } from '@resdet/nn';
+import { Module, StateDict } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 
 /**
  * Test helpers shared by this lib's specs and test/onnx (not exported from index.ts): randomised norm

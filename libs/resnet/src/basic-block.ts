@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Layer, Module, Rng } from '@resdet/nn';
+import { Conv2d, Layer, Module } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ConvNorm } from './conv-norm';
 import { NormFactory } from './norm';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { CifarBlock, cifarResNet } from './index';
 
 const params = (m: { namedParameters(): [string, tf.Variable][] }) =>

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, initTorchvisionResNet, Layer, Linear, Module, Rng } from '@resdet/nn';
+import { BatchNorm2d, Conv2d, initTorchvisionResNet, Layer, Linear, Module } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ConvNorm } from './conv-norm';
 import { Downsample } from './downsample';
 

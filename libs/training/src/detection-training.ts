@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import {
   BalancedPositiveNegativeSampler,
   buildFasterRcnn,

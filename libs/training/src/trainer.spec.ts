@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Rng } from '@resdet/nn';
+import { Rng } from '@resdet/random';
 import { ToyBatch, ToyNet, ToyStream } from '../../../test/training/toy-task';
 import { DirectoryCheckpointStore } from './checkpoint-store';
 import { TrainingDivergedError } from './errors';

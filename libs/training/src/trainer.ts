@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '@resdet/nn';
+import type { Rng } from '@resdet/random';
 import type { CheckpointStore, TrainingCheckpoint, TrainingState } from './checkpoint-store';
 import { TrainingConfigError, TrainingDivergedError } from './errors';
 import { clipGradNorm } from './grad-clip';

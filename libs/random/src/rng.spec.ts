@@ -1,4 +1,4 @@
-import { Rng } from './random';
+import { Rng } from './rng';
 
 describe('Rng', () => {
   it('is deterministic for a seed and differs across seeds', () => {
