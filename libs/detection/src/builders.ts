@@ -1,6 +1,6 @@
 import { FrozenBatchNorm2d, StateDict } from '@resdet/nn';
 import { Rng } from '@resdet/random';
-import { ResNet } from '@resdet/resnet';
+import { RESNET_LAYERS, ResNet } from '@resdet/resnet';
 import { AnchorGenerator } from './anchor-generator';
 import type { Backbone } from './backbone';
 import { BackboneWithFPN } from './backbone-with-fpn';
@@ -15,15 +15,6 @@ import { RPNHead } from './rpn-head';
 import { GeneralizedRCNNTransform } from './transform';
 import { TwoMLPHead } from './two-mlp-head';
 import { MultiScaleRoIAlign } from './multi-scale-roi-align';
-
-/** Blocks per stage of torchvision's ResNets. */
-const RESNET_LAYERS: Record<number, readonly [number, number, number, number]> = {
-  18: [2, 2, 2, 2],
-  34: [3, 4, 6, 3],
-  50: [3, 4, 6, 3],
-  101: [3, 4, 23, 3],
-  152: [3, 8, 36, 3],
-};
 
 /**
  * The paper's / Detectron2's R50-C4 settings (Detectron2 `Base-RCNN-C4.yaml` + defaults): one stride-16 level
@@ -111,9 +102,9 @@ export function buildFasterRcnn(
     );
   }
   const rng = new Rng(cfg.seed);
-  const block = cfg.backboneDepth < 50 ? 'basic' : 'bottleneck';
-  const layers = (cfg.backboneLayers ?? RESNET_LAYERS[cfg.backboneDepth]) as [number, number, number, number];
-  const resnet = new ResNet(block, layers, {
+  const standard = RESNET_LAYERS[cfg.backboneDepth];
+  const layers = [...(cfg.backboneLayers ?? standard.layers)] as [number, number, number, number];
+  const resnet = new ResNet(standard.block, layers, {
     includeTop: false,
     norm:
       cfg.backboneNorm === 'frozen'

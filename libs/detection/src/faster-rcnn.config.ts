@@ -4,9 +4,7 @@
  * comment says which torchvision value it stands for. Variants are resolved by spreading:
  * `resolveConfig({ ...FASTER_RCNN_DEFAULTS, ...variant, ...userOverrides })` — nothing is mutated.
  */
-
-/** Backbone body depth (torchvision's `resnet18` … `resnet152`). */
-export type ResnetDepth = 18 | 34 | 50 | 101 | 152;
+import { RESNET_DEPTHS, ResNetDepth } from '@resdet/resnet';
 
 /** `fpn`: ResNet C2–C5 + FPN + TwoMLPHead (torchvision). `c4`: ResNet C2–C4 + ResNet stage 5 as box head (paper). */
 export type DetectorHead = 'fpn' | 'c4';
@@ -28,7 +26,7 @@ export interface FasterRcnnConfig {
 
   // ---- backbone (torchvision's `resnet_fpn_backbone` arguments) ----
   head: DetectorHead;
-  backboneDepth: ResnetDepth;
+  backboneDepth: ResNetDepth;
   /** Width of the stem and of layer1's bottleneck (64 in every torchvision ResNet); stages double it. */
   backboneWidth: number;
   /** Blocks per stage; `undefined` means the depth's standard counts (e.g. [3, 4, 6, 3] for 50). */
@@ -206,8 +204,8 @@ export function resolveConfig(
   numList('imageStd', 3, true);
   int('sizeDivisible', 1);
   if (cfg.head !== 'fpn' && cfg.head !== 'c4') bad('head', '"fpn" or "c4"', cfg.head);
-  if (![18, 34, 50, 101, 152].includes(cfg.backboneDepth))
-    bad('backboneDepth', 'one of 18, 34, 50, 101, 152', cfg.backboneDepth);
+  if (!RESNET_DEPTHS.includes(cfg.backboneDepth))
+    bad('backboneDepth', `one of ${RESNET_DEPTHS.join(', ')}`, cfg.backboneDepth);
   int('backboneWidth', 1);
   if (cfg.backboneLayers !== undefined) {
     const l = cfg.backboneLayers as unknown;

@@ -1,16 +1,17 @@
 import { BlockKind, ResNet, ResNetOptions } from './resnet';
+import { RESNET_LAYERS } from './resnet-layers';
 
 /** torchvision's ImageNet ResNets: block type, blocks per stage and extra options. */
 const ARCHS = {
-  resnet18: { block: 'basic', layers: [2, 2, 2, 2] },
-  resnet34: { block: 'basic', layers: [3, 4, 6, 3] },
-  resnet50: { block: 'bottleneck', layers: [3, 4, 6, 3] },
-  resnet101: { block: 'bottleneck', layers: [3, 4, 23, 3] },
-  resnet152: { block: 'bottleneck', layers: [3, 8, 36, 3] },
-  resnext50_32x4d: { block: 'bottleneck', layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4 },
-  resnext101_32x8d: { block: 'bottleneck', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 8 },
-  wide_resnet50_2: { block: 'bottleneck', layers: [3, 4, 6, 3], widthPerGroup: 128 },
-  wide_resnet101_2: { block: 'bottleneck', layers: [3, 4, 23, 3], widthPerGroup: 128 },
+  resnet18: RESNET_LAYERS[18],
+  resnet34: RESNET_LAYERS[34],
+  resnet50: RESNET_LAYERS[50],
+  resnet101: RESNET_LAYERS[101],
+  resnet152: RESNET_LAYERS[152],
+  resnext50_32x4d: { ...RESNET_LAYERS[50], groups: 32, widthPerGroup: 4 },
+  resnext101_32x8d: { ...RESNET_LAYERS[101], groups: 32, widthPerGroup: 8 },
+  wide_resnet50_2: { ...RESNET_LAYERS[50], widthPerGroup: 128 },
+  wide_resnet101_2: { ...RESNET_LAYERS[101], widthPerGroup: 128 },
 } as const satisfies Record<
   string,
   { block: BlockKind; layers: readonly number[]; groups?: number; widthPerGroup?: number }

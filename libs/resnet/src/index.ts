@@ -9,6 +9,7 @@ export * from './basic-block';
 export * from './bottleneck';
 export * from './downsample';
 export * from './resnet';
+export * from './resnet-layers';
 export * from './builders';
 export * from './classify-preprocess';
 export * from './cifar-resnet';
