@@ -1,6 +1,7 @@
 /**
- * Start-up cost of the built CLI, whole process: `resdet --help` and `resdet detect --help` against
- * `node -e 0`, median of N runs each (target: help ≤ 5× node). Needs a build (`npm run build`).
+ * Start-up cost of the built CLI, whole process: `resdet --help`, `resdet detect --help` and a real command that
+ * loads only its own module (`resdet eval --gt --dt` on the small COCO fixture, pure JS) against `node -e 0`,
+ * median of N runs each (target: help ≤ 5× node). Needs a build (`npm run build`).
  *   npm run bench -- bench/startup.ts [--runs 11]
  */
 import { spawnSync } from 'child_process';
@@ -23,7 +24,14 @@ function medianMs(args: string[]): number {
 
 const base = medianMs(['-e', '0']);
 console.log(`node -e 0              ${base.toFixed(0)} ms (median of ${runs})`);
-for (const args of [['--help'], ['detect', '--help'], ['--version']]) {
+const small = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'coco-eval', 'small');
+const cases: [string, string[]][] = [
+  ['--help', ['--help']],
+  ['detect --help', ['detect', '--help']],
+  ['--version', ['--version']],
+  ['eval --gt --dt', ['eval', '--gt', path.join(small, 'gt.json'), '--dt', path.join(small, 'dt.json')]],
+];
+for (const [label, args] of cases) {
   const t = medianMs([main, ...args]);
-  console.log(`resdet ${args.join(' ').padEnd(15)} ${t.toFixed(0)} ms  ${(t / base).toFixed(2)}× node -e 0`);
+  console.log(`resdet ${label.padEnd(15)} ${t.toFixed(0)} ms  ${(t / base).toFixed(2)}× node -e 0`);
 }
