@@ -58,7 +58,7 @@ describe('resdet start-up', () => {
     expect(complete('resdet', 'de')).toEqual(['demo', 'detect']);
     expect(complete('resdet', 'dataset', '')).toEqual(['check', 'shapes', '--help']);
     expect(complete('resdet', 'detect', '--score')).toEqual(['--score-threshold']);
-    expect(complete('resdet', 'dataset', 'check', '--no')).toEqual(['--no-decode']);
+    expect(complete('resdet', 'dataset', 'check', '--st')).toEqual(['--strict']);
     expect(complete('resdet', 'jobs', 'results', 'x', '--fo')).toEqual(['--format']);
   });
 

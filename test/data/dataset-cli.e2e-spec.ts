@@ -53,6 +53,35 @@ describe('dataset CLI', () => {
     expect(bad.stderr).toContain(`problem: ${zero}: image empty: empty file (0 bytes)`);
   });
 
+  it('check reports COCO images without annotations (negatives) as notes and exits 0; --strict exits 1', async () => {
+    const out = path.join(dir, 'coco-negatives');
+    const gen = cli('dataset', 'shapes', '--out', out, '--count', '3', '--val-count', '1', '--size', '64x64');
+    expect(gen.code).toBe(0);
+    const ann = path.join(out, 'annotations', 'instances_train.json');
+    const doc = JSON.parse(await fs.readFile(ann, 'utf8'));
+    const negative = doc.images[0];
+    doc.annotations = doc.annotations.filter((a: { image_id: number }) => a.image_id !== negative.id);
+    await fs.writeFile(ann, JSON.stringify(doc));
+
+    const ok = cli('dataset', 'check', '--format', 'coco', out);
+    expect(ok.stderr).toContain(
+      `note: ${ann}: images[id=${negative.id}] ${negative.file_name} has no usable (non-crowd) annotation`,
+    );
+    expect(ok.stderr).toContain(
+      'dataset check: 1 note(s): image-no-annotations 1 (legal; --strict fails on them)',
+    );
+    expect(ok.stderr).toContain('dataset check: no problems');
+    expect(ok.code).toBe(0);
+    const json = cli('dataset', 'check', '--format', 'coco', '--json', out);
+    const report = JSON.parse(json.stdout) as { problems: unknown[]; notes: { kind: string }[] };
+    expect([report.problems, report.notes.map((n) => n.kind)]).toEqual([[], ['image-no-annotations']]);
+    expect(json.code).toBe(0);
+
+    const strict = cli('dataset', 'check', '--format', 'coco', '--strict', out);
+    expect(strict.stderr).toContain('image-no-annotations 1 (--strict: counted as problems)');
+    expect(strict.code).toBe(1);
+  });
+
   it('exits non-zero with a message for bad flags and paths', () => {
     const size = cli('dataset', 'shapes', '--out', path.join(dir, 'x'), '--size', '128');
     expect(size.code).toBe(2);

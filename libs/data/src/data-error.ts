@@ -39,7 +39,7 @@ export class DatasetError extends Error {
 
 /**
  * A problem that does not stop a dataset from being read (a degenerate box dropped, a box clipped to its image).
- * Readers collect these; `dataset check` reports them as failures.
+ * Readers collect these; `dataset check` reports them as problems (images without annotations as notes).
  */
 export interface DatasetIssue {
   /** What kind of problem, for counting: `box-outside`, `box-degenerate`, `image-unreadable`, `image-size`, … */

@@ -25,6 +25,7 @@ describe('checkDataset', () => {
     const root = await tree('ok-coco', 'coco');
     const r = await checkDataset({ format: 'coco', path: root });
     expect(r.problems).toEqual([]);
+    expect(r.notes).toEqual([]);
     expect(r.splits.map((s) => [s.split, s.images])).toEqual([
       ['train', 4],
       ['val', 2],
@@ -98,9 +99,13 @@ describe('checkDataset', () => {
       ['box-outside', 'annotations[2].bbox'],
       ['box-degenerate', 'annotations[2].bbox'],
       ['unknown-category', 'annotations[3].category_id'],
-      ['image-no-annotations', `images[id=${img0}]`],
     ]);
     for (const p of r.problems) expect(p.message.length).toBeGreaterThan(10);
+    // an image left without annotations is legal (a negative): a note, not a problem
+    expect(r.notes.map((p) => [p.kind, p.file, p.field])).toEqual([
+      ['image-no-annotations', ann, `images[id=${img0}]`],
+    ]);
+    expect(r.notes[0].message).toMatch(/has no usable \(non-crowd\) annotation/);
   });
 
   it('names truncated VOC XML and a wrong image size, and can skip decoding', async () => {

@@ -58,13 +58,22 @@ export interface CheckReport {
   splits: SplitReport[];
   /** Every problem found, each naming the file and the field; empty means the dataset is fine. */
   problems: DatasetIssue[];
+  /**
+   * Legal but worth knowing, in the same form: images without a usable annotation (COCO keeps such negatives
+   * in its splits; training skips them unless asked otherwise).
+   */
+  notes: DatasetIssue[];
 }
+
+/** Issue kinds that are legal in a dataset: reported as notes, not problems. */
+export const NOTE_KINDS: ReadonlySet<string> = new Set(['image-no-annotations']);
 
 /**
  * Validates a dataset the way training would read it, and more strictly: the annotation files parse and
  * have every field ({@link readCocoDataset}, {@link readVocDataset}), ids are consistent, every referenced image
  * exists, decodes and has the annotated size, and every box lies inside its image. Problems are collected
- * (not thrown) so one run lists them all; a structural error stops only its own split.
+ * (not thrown) so one run lists them all; a structural error stops only its own split. Images without
+ * annotations are notes ({@link NOTE_KINDS}), not problems.
  *
  * @example
  * const report = await checkDataset({ format: 'coco', path: 'data/shapes' });
@@ -72,6 +81,7 @@ export interface CheckReport {
  */
 export async function checkDataset(opts: CheckDatasetOptions): Promise<CheckReport> {
   const problems: DatasetIssue[] = [];
+  const notes: DatasetIssue[] = [];
   const splits: SplitReport[] = [];
   for (const target of await splitTargets(opts)) {
     let ds: DetectionDataset;
@@ -87,7 +97,7 @@ export async function checkDataset(opts: CheckDatasetOptions): Promise<CheckRepo
       report(e);
       continue;
     }
-    problems.push(...ds.issues);
+    for (const issue of ds.issues) (NOTE_KINDS.has(issue.kind) ? notes : problems).push(issue);
     await mapLimit(ds.records, opts.concurrency ?? 4, async (r) => {
       if (opts.decode === false) {
         if (!existsSync(r.fileName))
@@ -121,7 +131,7 @@ export async function checkDataset(opts: CheckDatasetOptions): Promise<CheckRepo
     });
     splits.push(summarise(target.split, ds));
   }
-  return { splits, problems };
+  return { splits, problems, notes };
 }
 
 async function splitTargets(opts: CheckDatasetOptions): Promise<{ split: string; source: string }[]> {

@@ -1,11 +1,12 @@
 import { Option, SubCommand, CommandRunner } from 'nest-commander';
-import { checkDataset, formatIssue, type CheckReport, type Spread } from '@resdet/data';
+import { checkDataset, formatIssue, type CheckReport, type DatasetIssue, type Spread } from '@resdet/data';
 
 interface CheckFlags {
   format?: string;
   split?: string[];
   decode?: boolean;
   json?: boolean;
+  strict?: boolean;
 }
 
 const fmt = (s: Spread) => `${s.min.toFixed(1)} / ${s.median.toFixed(1)} / ${s.max.toFixed(1)}`;
@@ -34,7 +35,21 @@ export function formatCheckReport(r: CheckReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** `dataset check`: validates a COCO or VOC dataset; exit code 1 when it finds problems. */
+/** Writes up to 50 issues as `<prefix>: file: field message` lines and a count line per kind. */
+function reportIssues(issues: readonly DatasetIssue[], prefix: string, noun: string, after = ''): void {
+  const counts = new Map<string, number>();
+  for (const p of issues) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
+  for (const p of issues.slice(0, 50)) process.stderr.write(`${prefix}: ${formatIssue(p)}\n`);
+  if (issues.length > 50) process.stderr.write(`… and ${issues.length - 50} more\n`);
+  process.stderr.write(
+    `dataset check: ${issues.length} ${noun}(s): ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}${after}\n`,
+  );
+}
+
+/**
+ * `dataset check`: validates a COCO or VOC dataset; exit code 1 when it finds problems. Images without
+ * annotations are legal (negatives) and reported as notes, which count as problems only with `--strict`.
+ */
 @SubCommand({
   name: 'check',
   arguments: '<path>',
@@ -55,18 +70,18 @@ export class DatasetCheckCommand extends CommandRunner {
       throw new Error(`--format must be coco or voc, got "${f.format ?? ''}"`);
     const report = await checkDataset({ format: f.format, path, splits: f.split, decode: f.decode });
     process.stdout.write(f.json ? JSON.stringify(report, null, 1) + '\n' : formatCheckReport(report));
-    if (report.problems.length > 0) {
-      const counts = new Map<string, number>();
-      for (const p of report.problems) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
-      for (const p of report.problems.slice(0, 50)) process.stderr.write(`problem: ${formatIssue(p)}\n`);
-      if (report.problems.length > 50) process.stderr.write(`… and ${report.problems.length - 50} more\n`);
-      process.stderr.write(
-        `dataset check: ${report.problems.length} problem(s): ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}\n`,
+    const { problems, notes } = report;
+    if (notes.length > 0) {
+      reportIssues(
+        notes,
+        'note',
+        'note',
+        f.strict ? ' (--strict: counted as problems)' : ' (legal; --strict fails on them)',
       );
-      process.exitCode = 1;
-    } else {
-      process.stderr.write('dataset check: no problems\n');
     }
+    if (problems.length > 0) reportIssues(problems, 'problem', 'problem');
+    else process.stderr.write('dataset check: no problems\n');
+    if (problems.length > 0 || (f.strict && notes.length > 0)) process.exitCode = 1;
   }
 
   @Option({ flags: '--format <coco|voc>', description: 'dataset layout', required: true })
@@ -82,6 +97,11 @@ export class DatasetCheckCommand extends CommandRunner {
   @Option({ flags: '--no-decode', description: 'only check that image files exist' })
   parseNoDecode(): boolean {
     return false;
+  }
+
+  @Option({ flags: '--strict', description: 'also fail (exit 1) on notes: images without annotations' })
+  parseStrict(): boolean {
+    return true;
   }
 
   @Option({ flags: '--json', description: 'print the report as JSON' })
