@@ -1,4 +1,5 @@
 import { openDetector, type EngineName, type OpenDetectorOptions } from '@resdet/inference';
+import { resolveWeights } from '@resdet/weights';
 import { resolveApiSettings, type ApiSettings } from './config/api-settings';
 import { createApiApp } from './create-api-app';
 
@@ -30,12 +31,16 @@ export async function startApiServer(
 /** `npm run start:api` without the CLI: model from RESDET_CONFIG / RESDET_ARCH / RESDET_WEIGHTS. */
 export async function serveFromEnvironment(): Promise<void> {
   const env = process.env;
+  const log = (m: string) => process.stderr.write(m + '\n');
+  // RESDET_WEIGHTS may be a registry name (from the cache, or downloaded unless RESDET_OFFLINE=1).
+  const weights =
+    env.RESDET_WEIGHTS && (await resolveWeights(env.RESDET_WEIGHTS, { env, flag: 'RESDET_WEIGHTS', log }));
   await startApiServer({
     config: env.RESDET_CONFIG,
     arch: env.RESDET_ARCH,
-    weights: env.RESDET_WEIGHTS,
+    weights,
     env,
     engine: (env.RESDET_ENGINE as EngineName | undefined) ?? 'auto',
-    log: (m) => process.stderr.write(m + '\n'),
+    log,
   });
 }

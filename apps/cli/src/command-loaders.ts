@@ -17,6 +17,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<Provider[]>>
   worker: async () => [(await import('./commands/worker.command')).WorkerCommand],
   dataset: async () => (await import('./commands/dataset.command')).DatasetCommand.registerWithSubCommands(),
   jobs: async () => (await import('./commands/jobs.command')).JobsCommand.registerWithSubCommands(),
+  weights: async () => (await import('./commands/weights.command')).WeightsCommand.registerWithSubCommands(),
 };
 
 /**

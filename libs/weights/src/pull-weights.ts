@@ -10,7 +10,7 @@ import { WeightsError } from './weights-error';
 export interface PullOptions {
   /** RESDET_HOME / XDG_CACHE_HOME (cache) and RESDET_WEIGHTS_MIRROR; apps pass `process.env`. */
   env?: WeightsEnv;
-  /** Use the cache only: a missing file is an error that says how to get it. */
+  /** Use the cache only: a missing file is an error that says how to get it. RESDET_OFFLINE=1 in `env` too. */
   offline?: boolean;
   /** Re-check the SHA-256 of a file already in the cache (`weights pull` does). */
   reverify?: boolean;
@@ -52,7 +52,7 @@ export async function pullWeights(entry: WeightsEntry, opts: PullOptions = {}): 
     if (opts.reverify) await verifyFile(dest, expected, `cached weights "${entry.name}" (${dest})`);
     return dest;
   }
-  if (opts.offline) {
+  if (opts.offline || offlineFromEnv(env)) {
     throw new WeightsError(
       `weights "${entry.name}" are not in the cache (${dest}) and --offline forbids downloading them; ` +
         `run "resdet weights pull ${entry.name}" where the network is reachable (or set RESDET_WEIGHTS_MIRROR), ` +
@@ -77,4 +77,9 @@ export async function pullWeights(entry: WeightsEntry, opts: PullOptions = {}): 
     { onWait: (holder) => opts.log?.(`weights: ${holder} is downloading ${entry.file}; waiting for it`) },
   );
   return dest;
+}
+
+/** RESDET_OFFLINE=1 (or true/yes): for processes without an `--offline` flag (workers, the API). */
+export function offlineFromEnv(env: WeightsEnv): boolean {
+  return ['1', 'true', 'yes'].includes((env.RESDET_OFFLINE ?? '').toLowerCase());
 }

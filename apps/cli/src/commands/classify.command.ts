@@ -5,6 +5,7 @@ import { readStateDict } from '@resdet/checkpoint';
 import { readImage } from '@resdet/data';
 import { buildResNet, preprocessForClassification, topK } from '@resdet/resnet';
 import { positiveInt } from '../common/model-options';
+import { resolveWeightsFlag } from '../common/weights-flag';
 
 interface ClassifyOptions {
   arch: string;
@@ -13,6 +14,7 @@ interface ClassifyOptions {
   crop: number;
   json?: boolean;
   backend?: string;
+  offline?: boolean;
 }
 
 /**
@@ -28,13 +30,16 @@ interface ClassifyOptions {
 export class ClassifyCommand extends CommandRunner {
   async run(images: string[], opts: ClassifyOptions): Promise<void> {
     if (!opts.weights)
-      throw new Error('classify: --weights is required (a torchvision .pth or .safetensors)');
+      throw new Error(
+        'classify: --weights is required (a torchvision .pth or .safetensors, or a registry name)',
+      );
+    const weights = await resolveWeightsFlag(opts.weights, { offline: opts.offline });
     await initRuntime({
       backend: opts.backend,
       env: process.env,
       log: (m) => process.stderr.write(m + '\n'),
     });
-    const sd = readStateDict(opts.weights);
+    const sd = readStateDict(weights);
     const fcWeight = sd.get('fc.weight');
     const numClasses = fcWeight?.shape[0] ?? 1000;
     const model = buildResNet(opts.arch, { numClasses, skipInit: true });
@@ -42,7 +47,7 @@ export class ClassifyCommand extends CommandRunner {
       try {
         model.loadStateDict(sd);
       } catch (e) {
-        throw new Error(`checkpoint ${opts.weights} (--arch ${opts.arch}): ${(e as Error).message}`);
+        throw new Error(`checkpoint ${weights} (--arch ${opts.arch}): ${(e as Error).message}`);
       }
       model.eval();
       for (const file of images) {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import { detectorOptions, ModelCommand, type ModelFlags } from '../common/model-options';
+import { ModelCommand, resolvedDetectorOptions, type ModelFlags } from '../common/model-options';
 
 interface ExportOnnxFlags extends ModelFlags {
   out: string;
@@ -18,8 +18,9 @@ interface ExportOnnxFlags extends ModelFlags {
 export class ExportOnnxCommand extends ModelCommand {
   async run(_args: string[], flags: ExportOnnxFlags): Promise<void> {
     if (!flags.out) throw new Error('export-onnx: --out <file.onnx> is required');
+    const model = await resolvedDetectorOptions(flags);
     const { exportDetectorOnnx } = await import('@resdet/inference');
-    const { files, meta, arch } = await exportDetectorOnnx(detectorOptions(flags), flags.out);
+    const { files, meta, arch } = await exportDetectorOnnx(model, flags.out);
     for (const f of files) process.stdout.write(`${f.path} (${(f.bytes / 2 ** 20).toFixed(1)} MiB)\n`);
     process.stderr.write(
       `export-onnx: ${arch}, ${meta.numClasses} classes, features [${meta.featureNames.join(', ')}], ` +

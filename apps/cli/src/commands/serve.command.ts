@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import { detectorOptions, ModelCommand, positiveInt, type ModelFlags } from '../common/model-options';
+import { ModelCommand, positiveInt, resolvedDetectorOptions, type ModelFlags } from '../common/model-options';
 
 interface ServeFlags extends ModelFlags {
   port?: number;
@@ -17,8 +17,9 @@ interface ServeFlags extends ModelFlags {
 })
 export class ServeCommand extends ModelCommand {
   async run(_args: string[], flags: ServeFlags): Promise<void> {
+    const model = await resolvedDetectorOptions(flags);
     const { startApiServer } = await import('@resdet/api');
-    const app = await startApiServer(detectorOptions(flags), {
+    const app = await startApiServer(model, {
       port: flags.port,
       apiKey: flags.apiKey,
       maxBatchSize: flags.maxBatch,

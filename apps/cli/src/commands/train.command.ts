@@ -13,6 +13,7 @@ import {
 } from '@resdet/training';
 import { createProgress, type ProgressReporter } from '../common/progress';
 import { positiveInt } from '../common/model-options';
+import { resolveWeightsFlag } from '../common/weights-flag';
 
 interface TrainFlags {
   config?: string;
@@ -26,6 +27,7 @@ interface TrainFlags {
   seed?: number;
   backend?: string;
   lr?: number;
+  offline?: boolean;
 }
 
 /**
@@ -140,6 +142,7 @@ export class TrainCommand extends CommandRunner {
   async run(_args: string[], f: TrainFlags): Promise<void> {
     if (!f.config) throw new Error('train: --config configs/<name>.json is required');
     if (!f.dataset) throw new Error('train: --dataset DIR is required (a COCO-2017 or VOC2007 tree)');
+    const weights = f.weights && (await resolveWeightsFlag(f.weights, { offline: f.offline }));
     const log = cliLogger('train');
     await initRuntime({ backend: f.backend, env: process.env, log: (m) => log.info(m) });
     let config: unknown;
@@ -161,7 +164,7 @@ export class TrainCommand extends CommandRunner {
         configSource: f.config,
         dataset: { root: f.dataset, format: f.format },
         outDir,
-        weights: f.weights,
+        weights,
         resume: f.resume,
         train: { maxIterations: f.iterations, batchSize: f.batchSize, seed: f.seed, baseLr: f.lr },
         signal: stop.signal,
@@ -205,10 +208,18 @@ export class TrainCommand extends CommandRunner {
 
   @Option({
     flags: '--weights <file>',
-    description: 'backbone init: ImageNet torchvision ResNet .pth/.safetensors',
+    description: 'backbone init: ImageNet torchvision ResNet .pth/.safetensors or a registry name (resnet50)',
   })
   parseWeights(v: string): string {
     return v;
+  }
+
+  @Option({
+    flags: '--offline',
+    description: 'registry names from the cache only, never download (or RESDET_OFFLINE=1)',
+  })
+  parseOffline(): boolean {
+    return true;
   }
 
   @Option({ flags: '--out <dir>', description: 'output folder (default runs/<config name>)' })

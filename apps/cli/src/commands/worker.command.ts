@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import type { EngineName } from '@resdet/inference';
 import { positiveInt } from '../common/model-options';
+import { resolveWeightsFlag } from '../common/weights-flag';
 
 interface WorkerFlags {
   queue?: string;
@@ -37,9 +38,11 @@ export class WorkerCommand extends CommandRunner {
     const handle = await startDetectWorker({
       url,
       decode: (file) => readImage(file),
-      loadDetector: (source) =>
+      // A task names its model by path; a registry name also works, from this machine's cache.
+      loadDetector: async (source) =>
         openDetector({
           ...source,
+          weights: source.weights && (await resolveWeightsFlag(source.weights)),
           engine: flags.engine ?? 'auto',
           backend: flags.backend,
           env: process.env,

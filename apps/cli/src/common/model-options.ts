@@ -1,5 +1,6 @@
 import { CommandRunner, Option } from 'nest-commander';
 import type { Detector, EngineName, OpenDetectorOptions } from '@resdet/inference';
+import { withResolvedWeights } from './weights-flag';
 
 /** Flags that choose a model and its engine, shared by `detect`, `serve`, `eval --model` and `export-onnx`. */
 export interface ModelFlags {
@@ -14,6 +15,8 @@ export interface ModelFlags {
   maxDetections?: number;
   backend?: string;
   engine?: EngineName;
+  /** Registry names from the cache only (no download). */
+  offline?: boolean;
 }
 
 export const positiveInt =
@@ -52,13 +55,19 @@ export function detectorOptions(f: ModelFlags): OpenDetectorOptions {
   };
 }
 
+/** Model flags → openDetector options, with a registry name in `--weights` resolved to a local file first. */
+export async function resolvedDetectorOptions(f: ModelFlags): Promise<OpenDetectorOptions> {
+  return detectorOptions(await withResolvedWeights(f));
+}
+
 /**
  * Loads the model once on the engine the flags ask for. The tensor libraries load here, not when the command
  * module does, so `--help` and the light commands stay fast.
  */
 export async function openDetectorFromFlags(f: ModelFlags): Promise<Detector> {
+  const options = await resolvedDetectorOptions(f);
   const { openDetector } = await import('@resdet/inference');
-  return openDetector(detectorOptions(f));
+  return openDetector(options);
 }
 
 /** Base class of commands that load a detector: declares the model flags once. */
@@ -76,9 +85,21 @@ export abstract class ModelCommand extends CommandRunner {
     return v;
   }
 
-  @Option({ flags: '--weights <file>', description: 'torchvision .pth, .safetensors or a resdet checkpoint' })
+  @Option({
+    flags: '--weights <file>',
+    description:
+      'torchvision .pth, .safetensors, a resdet checkpoint, or a registry name (resdet weights list)',
+  })
   parseWeights(v: string): string {
     return v;
+  }
+
+  @Option({
+    flags: '--offline',
+    description: 'registry names from the cache only, never download (or RESDET_OFFLINE=1)',
+  })
+  parseOffline(): boolean {
+    return true;
   }
 
   @Option({

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { ModelSource, ResultsFormat } from '@resdet/inference';
 import type { TaskItem } from '@resdet/queue';
 import { followRun, reportRun } from './follow-run';
-import { detectorOptions, type ModelFlags } from './model-options';
+import { resolvedDetectorOptions, type ModelFlags } from './model-options';
 
 export interface QueuedDetectFlags extends ModelFlags {
   queue: string;
@@ -39,7 +39,14 @@ export async function runQueuedDetect(inputs: string[], flags: QueuedDetectFlags
     return imageId === undefined ? i : { ...i, imageId };
   });
   // The model as workers load it; engine and backend are each worker's own choice (worker flags).
-  const { backend: _backend, log: _log, engine: _engine, env: _env, ...source } = detectorOptions(flags);
+  // A registry name is resolved here: workers get the cached file's path (shared storage, as for inputs).
+  const {
+    backend: _backend,
+    log: _log,
+    engine: _engine,
+    env: _env,
+    ...source
+  } = await resolvedDetectorOptions(flags);
   const model = await describeModel(source as ModelSource);
   const runs = DetectRuns.connect(url);
   try {

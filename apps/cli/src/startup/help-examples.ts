@@ -22,6 +22,10 @@ export const HELP_EXAMPLES: Record<string, string> = {
   'jobs status': 'resdet jobs status 3f9c0a1b2c4d --queue redis://10.0.0.5:6379',
   'jobs results': 'resdet jobs results 3f9c0a1b2c4d --queue redis://10.0.0.5:6379 --format json --out r.json',
   'jobs cancel': 'resdet jobs cancel 3f9c0a1b2c4d --queue redis://10.0.0.5:6379',
+  weights: 'resdet weights list',
+  'weights list': 'resdet weights list --json',
+  'weights pull':
+    'resdet weights pull fasterrcnn_resnet50_fpn   # then: resdet detect --weights fasterrcnn_resnet50_fpn photos/',
 };
 
 /** Said once on the root help: flags that every command takes (parsed before Nest starts). */
