@@ -22,5 +22,6 @@ export * from './grouped-batch-sampler';
 export * from './detection-loader';
 export * from './pad-batch';
 export * from './dataset-check';
+export * from './drop-missing-images';
 export { mapLimit } from './map-limit';
 export { settleBatch, errorMessage, type Settled } from './settle-batch';

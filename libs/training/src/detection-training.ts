@@ -15,7 +15,13 @@ import {
   parseDetectorConfig,
   type FasterRcnnConfig,
 } from '@resdet/detection';
-import { DetectionLoader, type AugmentOptions, type DatasetIssue, type LoaderBatch } from '@resdet/data';
+import {
+  DetectionLoader,
+  dropMissingImages,
+  type AugmentOptions,
+  type DatasetIssue,
+  type LoaderBatch,
+} from '@resdet/data';
 import { evaluateCoco, type CocoDataset, type CocoEvalResult } from '@resdet/eval';
 import { loadWeights, saveCheckpoint, writeFileAtomic } from '@resdet/checkpoint';
 import { Detector, predictDataset, readDetectionSplits, type DatasetLocation } from '@resdet/inference';
@@ -94,7 +100,15 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
   const src = opts.configSource;
   const parsed = parseDetectorConfig(opts.config, src);
   const dataSettings = ((opts.config as { data?: DataSettings }).data ?? {}) as DataSettings;
-  const { train, val, valGt } = await readDetectionSplits(opts.dataset);
+  const splits = await readDetectionSplits(opts.dataset);
+  const { val, valGt } = splits;
+  // a missing training image would stop the run when the loader reaches it; val images are skipped per image
+  const train = await dropMissingImages(splits.train);
+  if (train.records.length === 0) {
+    throw new TrainingConfigError(
+      `${train.source}: no training image with a usable annotation and an image file`,
+    );
+  }
   const issues = issueCounts(train.issues);
   if (issues) log(`warning: train split ${train.source}: ${issues} (\`dataset check\` lists each)`);
   const numClasses = train.categories.length + 1;
