@@ -104,6 +104,14 @@ describe('resdet weights', () => {
     expect(bad.stderr).toMatch(/^error: weights pull gone: .*gone-0123abcd\.pth: HTTP 404/m);
   });
 
+  it('detect --weights shapes-demo --offline runs the committed demo model (a local entry, no download)', async () => {
+    const image = path.join(__dirname, '..', 'fixtures', 'detection', 'r50-fpn-coco-name', 'image0.png');
+    const r = await run(['detect', '--weights', 'shapes-demo', '--offline', '--engine', 'tfjs', image]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/loaded \d+ tensors from .*test\/fixtures\/models\/shapes-demo\.safetensors/);
+    expect(r.stderr).toMatch(/detect: 1 processed, 0 skipped/);
+  });
+
   it('--weights NAME --offline fails before loading a model when the name is not cached', async () => {
     const r = await run(['detect', '--offline', '--weights', 'fasterrcnn_resnet50_fpn', 'photos/']);
     expect(r.code).toBe(1);

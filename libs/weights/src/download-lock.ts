@@ -30,7 +30,7 @@ export async function withFileLock<T>(
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readHolder(lockFile);
-    if (holder && isStale(lockFile, holder, staleMs)) {
+    if (isStale(lockFile, holder, staleMs)) {
       fs.rmSync(lockFile, { force: true });
       continue;
     }
@@ -67,8 +67,9 @@ function readHolder(lockFile: string): Holder | undefined {
   }
 }
 
-function isStale(lockFile: string, holder: Holder, staleMs: number): boolean {
-  if (holder.host === os.hostname() && !isAlive(holder.pid)) return true;
+/** A lock is stale when its holder on this host is dead, or (any host, or unreadable) it went untouched too long. */
+function isStale(lockFile: string, holder: Holder | undefined, staleMs: number): boolean {
+  if (holder && holder.host === os.hostname() && !isAlive(holder.pid)) return true;
   try {
     return Date.now() - fs.statSync(lockFile).mtimeMs > staleMs;
   } catch {
