@@ -208,6 +208,7 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       lr: scheduleFromConfig(cfg),
       maxIterations: cfg.maxIterations,
       clipGradNorm: cfg.clipGradNorm ?? undefined,
+      lossWeights: cfg.lossWeights,
       checkpoint: { store, every: cfg.checkpointEvery },
       evaluation: {
         every: cfg.evalEvery > 0 ? cfg.evalEvery : cfg.maxIterations + 1,

@@ -88,6 +88,31 @@ describe('Trainer', () => {
     t.dispose();
   });
 
+  it('weighs loss terms by lossWeights in the optimised sum; the reported terms stay unweighted', async () => {
+    const oneStep = async (lossWeights?: Record<string, number>) => {
+      const events: TrainerEvent[] = [];
+      const t = setup({ maxIterations: 1, lossWeights, onEvent: (e) => events.push(e) });
+      await t.trainer.run();
+      const params = [...t.net.stateDict()].map(([k, v]) => [k, Array.from(v.data as Float32Array)]);
+      const it = events.find((e) => e.type === 'iteration') as Extract<TrainerEvent, { type: 'iteration' }>;
+      t.dispose();
+      return { params, losses: it.losses };
+    };
+    const plain = await oneStep();
+    const unit = await oneStep({ loss_regression: 1 });
+    const noReg = await oneStep({ loss_regression: 0 });
+    const double = await oneStep({ loss_activity: 2 });
+    // Weight 1 is the term itself: bit-identical step.
+    expect(unit).toEqual(plain);
+    expect(noReg.losses.loss_regression).toBe(plain.losses.loss_regression);
+    expect(noReg.losses.loss).toBeCloseTo(plain.losses.loss_activity, 6);
+    expect(double.losses.loss).toBeCloseTo(plain.losses.loss_regression + 2 * plain.losses.loss_activity, 6);
+    expect(noReg.params).not.toEqual(plain.params);
+    await expect(oneStep({ loss_box_reg: 0 })).rejects.toThrow(
+      /train\.lossWeights names loss_box_reg, but the model's loss terms are loss_regression, loss_activity/,
+    );
+  });
+
   it('stops on a NaN loss with TrainingDivergedError, before the step, leaving the last checkpoint untouched', async () => {
     const dir = tmpDir();
     const store = new DirectoryCheckpointStore({ dir, keepLast: 2 });

@@ -37,6 +37,11 @@ export interface TrainerOptions<B> {
   maxIterations: number;
   /** Clip gradients to this global L2 norm (torch clip_grad_norm_); off when undefined. */
   clipGradNorm?: number;
+  /**
+   * Weight of named loss terms in the optimised sum (Detectron2's `*_LOSS_WEIGHT`, mmdetection's `loss_weight`);
+   * terms not named weigh 1. A name the model does not return is an error at the first step.
+   */
+  lossWeights?: Record<string, number>;
   /** Periodic checkpoints every `every` iterations, plus one at the end and on abort. */
   checkpoint?: { store: CheckpointStore; every: number };
   /** Periodic evaluation every `every` iterations and at the end; `best` picks the metric that keeps `best.*`. */
@@ -251,7 +256,10 @@ export class Trainer<B> {
     });
   }
 
-  /** Sum of the loss terms (torch's `sum(loss_dict.values())`: left to right) and its gradients by parameter name. */
+  /**
+   * Sum of the loss terms (torch's `sum(loss_dict.values())`: left to right), each times its `lossWeights` entry,
+   * and its gradients by parameter name. The reported terms are unweighted; `loss` is the optimised sum.
+   */
   private lossAndGrads(batch: B): {
     names: string[];
     termValues: tf.Tensor;
@@ -273,8 +281,18 @@ export class Trainer<B> {
             );
         }
         termValues = tf.keep(tf.stack(names.map((n) => terms[n])));
-        let total: tf.Tensor = terms[names[0]];
-        for (const n of names.slice(1)) total = tf.add(total, terms[n]);
+        const weights = this.opts.lossWeights ?? {};
+        const unknown = Object.keys(weights).filter((n) => !names.includes(n));
+        if (unknown.length)
+          throw new TrainingConfigError(
+            `train.lossWeights names ${unknown.join(', ')}, but the model's loss terms are ${names.join(', ')}`,
+          );
+        // A weight of 1 adds the term itself, so runs without weights keep their exact trajectory.
+        const weighted = names.map((n) =>
+          weights[n] === undefined || weights[n] === 1 ? terms[n] : tf.mul(terms[n], weights[n]),
+        );
+        let total: tf.Tensor = weighted[0];
+        for (const t of weighted.slice(1)) total = tf.add(total, t);
         return total as tf.Scalar;
       }, this.vars);
     } catch (e) {

@@ -38,6 +38,12 @@ describe('resolveTrainingConfig', () => {
     expect(() => resolveTrainingConfig({ clipGradNorm: 0 }, ctx)).toThrow(
       /clipGradNorm must be null or a number > 0/,
     );
+    expect(() => resolveTrainingConfig({ lossWeights: { loss_box_reg: -1 } }, ctx)).toThrow(
+      /train\.lossWeights must be an object of loss term name → number ≥ 0, got \{"loss_box_reg":-1\}/,
+    );
+    expect(resolveTrainingConfig({ lossWeights: { loss_box_reg: 0 } }, ctx).lossWeights).toEqual({
+      loss_box_reg: 0,
+    });
     expect(() => resolveTrainingConfig({ lr: 1 } as never, ctx)).toThrow(/unknown train setting\(s\) lr/);
     expect(() => resolveTrainingConfig({})).toThrow(/warmupIters is not set/);
   });

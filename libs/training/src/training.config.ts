@@ -30,6 +30,11 @@ export interface TrainingConfig {
   gamma: number;
   /** Max global gradient L2 norm; null = no clipping (the detection reference does not clip). */
   clipGradNorm: number | null;
+  /**
+   * Weight of loss terms by torchvision name (`loss_objectness`, `loss_rpn_box_reg`, `loss_classifier`,
+   * `loss_box_reg`) in the optimised sum; unnamed terms weigh 1 (Detectron2's `*_LOSS_WEIGHT` settings).
+   */
+  lossWeights: Record<string, number>;
   /** Checkpoint every this many iterations (and at the end and on SIGINT/SIGTERM). */
   checkpointEvery: number;
   /** Resumable checkpoints kept. */
@@ -56,6 +61,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   milestones: Object.freeze([]) as unknown as number[],
   gamma: 0.1,
   clipGradNorm: null,
+  lossWeights: Object.freeze({}) as Record<string, number>,
   checkpointEvery: 500,
   keepLast: 3,
   evalEvery: 0,
@@ -113,6 +119,13 @@ export function resolveTrainingConfig(
   if (!(cfg.warmupFactor > 0 && cfg.warmupFactor <= 1)) fail('warmupFactor', 'in (0, 1]', cfg.warmupFactor);
   if (cfg.clipGradNorm !== null && !(typeof cfg.clipGradNorm === 'number' && cfg.clipGradNorm > 0))
     fail('clipGradNorm', 'null or a number > 0', cfg.clipGradNorm);
+  if (
+    typeof cfg.lossWeights !== 'object' ||
+    cfg.lossWeights === null ||
+    Array.isArray(cfg.lossWeights) ||
+    !Object.values(cfg.lossWeights).every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0)
+  )
+    fail('lossWeights', 'an object of loss term name → number ≥ 0', cfg.lossWeights);
   if (!cfg.milestones.every((m) => Number.isInteger(m) && m >= 0))
     fail('milestones', 'a list of integers ≥ 0', cfg.milestones);
   if (typeof cfg.bestMetric !== 'string' || !cfg.bestMetric)
