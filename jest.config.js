@@ -25,6 +25,8 @@ module.exports = {
   },
   moduleNameMapper,
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  testSequencer: '<rootDir>/test/support/test-sequencer.js',
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   testTimeout: 120000,
 };
