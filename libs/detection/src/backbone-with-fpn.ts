@@ -8,7 +8,8 @@ import { FeatureMaps, FeaturePyramidNetwork } from './fpn';
 /**
  * torchvision's `BackboneWithFPN` over a ResNet body (`_resnet_fpn_extractor`): the ResNet's layer1..layer4
  * outputs (C2–C5, strides 4–32; torchvision's `return_layers` names them '0'..'3') go through a
- * FeaturePyramidNetwork with LastLevelMaxPool, giving '0', '1', '2', '3', 'pool' (strides 4–64), each
+ * FeaturePyramidNetwork with LastLevelMaxPool (its convs followed by BatchNorm2d with `fpnNorm: 'batch'`,
+ * torchvision's `norm_layer`), giving '0', '1', '2', '3', 'pool' (strides 4–64), each
  * [N, H/stride, W/stride, outChannels]. Children: `body` (the ResNet without `fc`) and `fpn`, so keys read
  * `backbone.body.layer1.0.conv1.weight` and `backbone.fpn.inner_blocks.0.0.weight` under a detector.
  *
@@ -26,7 +27,7 @@ export class BackboneWithFPN extends Module implements Backbone {
   constructor(
     body: ResNet,
     readonly outChannels = 256,
-    opts: { returnedLayers?: readonly number[]; rng?: Rng } = {},
+    opts: { returnedLayers?: readonly number[]; rng?: Rng; fpnNorm?: 'none' | 'batch' } = {},
   ) {
     super();
     if (body.fc)
@@ -43,7 +44,7 @@ export class BackboneWithFPN extends Module implements Backbone {
       new FeaturePyramidNetwork(
         this.returnedStages.map((s) => channels[s]),
         outChannels,
-        { rng: opts.rng },
+        { rng: opts.rng, norm: opts.fpnNorm },
       ),
     );
   }

@@ -8,6 +8,7 @@ import {
   fasterrcnnResnet18Fpn,
   fasterrcnnResnet50C4,
   fasterrcnnResnet50Fpn,
+  fasterrcnnResnet50FpnV2,
   fasterrcnnShapesDemo,
   inferNumClasses,
   parseDetectorConfig,
@@ -43,6 +44,28 @@ describe('Faster R-CNN builders', () => {
     );
     expect(keysAndShapes(bn)).toEqual(keyList('fasterrcnn_resnet50_fpn.batchnorm'));
     bn.dispose();
+  });
+
+  it("fasterrcnnResnet50FpnV2's state dict has exactly torchvision 0.14's fasterrcnn_resnet50_fpn_v2 keys, shapes and order", () => {
+    const model = fasterrcnnResnet50FpnV2({}, { skipBackboneInit: true });
+    expect(keysAndShapes(model)).toEqual(keyList('fasterrcnn_resnet50_fpn_v2'));
+    const sd = model.stateDict();
+    expect(sd.has('backbone.fpn.inner_blocks.0.0.bias')).toBe(false); // the conv before a BatchNorm has no bias
+    expect(sd.get('roi_heads.box_head.5.weight')!.shape).toEqual([1024, 12544]);
+    // trainable_backbone_layers=3 as in torchvision: layer1 and the stem frozen, BatchNorm2d elsewhere trainable
+    const trainable = model.trainableParameters().map(([n]) => n);
+    expect(
+      trainable.some((n) => n.startsWith('backbone.body.layer1.') || n.startsWith('backbone.body.bn1')),
+    ).toBe(false);
+    expect(trainable).toEqual(
+      expect.arrayContaining([
+        'backbone.body.layer2.0.bn1.weight',
+        'backbone.fpn.layer_blocks.3.1.bias',
+        'rpn.head.conv.1.0.weight',
+        'roi_heads.box_head.3.1.weight',
+      ]),
+    );
+    model.dispose();
   });
 
   it("fasterrcnnResnet18Fpn matches FasterRCNN(resnet_fpn_backbone('resnet18'))'s keys", () => {
@@ -113,6 +136,9 @@ describe('Faster R-CNN builders', () => {
     expect(() =>
       buildDetector('fasterrcnn_resnet18_fpn', { rpnAnchorSizes: [[32]], rpnAspectRatios: [[1]] }),
     ).toThrow(/rpnAnchorSizes has 1 levels but the fpn backbone gives 5 feature maps/);
+    expect(() => buildDetector('fasterrcnn_resnet50_c4', { fpnNorm: 'batch' })).toThrow(
+      'fpnNorm and boxHeadConvLayers apply to the FPN head only (head: "c4" has neither)',
+    );
   });
 
   it('infers the number of classes from the predictor, naming the key when it is missing', () => {

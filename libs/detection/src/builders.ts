@@ -6,6 +6,7 @@ import type { Backbone } from './backbone';
 import { BackboneWithFPN } from './backbone-with-fpn';
 import { BalancedPositiveNegativeSampler } from './balanced-sampler';
 import { C4Head, ResNetC4Backbone } from './c4-head';
+import { FastRCNNConvFCHead } from './fast-rcnn-conv-fc-head';
 import { FastRCNNPredictor } from './fast-rcnn-predictor';
 import { ConfigError, FasterRcnnConfig, resolveConfig } from './faster-rcnn.config';
 import { GeneralizedRCNN } from './generalized-rcnn';
@@ -59,9 +60,23 @@ const SHAPES_DEMO_VARIANT: Partial<FasterRcnnConfig> = {
   boxBatchSizePerImage: 128,
 };
 
+/**
+ * torchvision's `fasterrcnn_resnet50_fpn_v2` (Li et al. 2021, "Benchmarking Detection Transfer Learning with
+ * Vision Transformers"): trainable BatchNorm2d in the ResNet-50 body, BatchNorm2d after every FPN conv, a two-conv
+ * RPN head and `FastRCNNConvFCHead` (four 3×3 conv + BatchNorm2d + ReLU, then one 1024-wide fc layer).
+ */
+const R50_FPN_V2_VARIANT: Partial<FasterRcnnConfig> = {
+  backboneNorm: 'batch',
+  fpnNorm: 'batch',
+  rpnConvDepth: 2,
+  boxHeadConvLayers: [256, 256, 256, 256],
+  boxHeadNorm: 'batch',
+};
+
 /** Model-zoo architectures and the config each one starts from (over FASTER_RCNN_DEFAULTS). */
 export const ARCH_VARIANTS = Object.freeze({
   fasterrcnn_resnet50_fpn: {},
+  fasterrcnn_resnet50_fpn_v2: R50_FPN_V2_VARIANT,
   fasterrcnn_resnet18_fpn: { backboneDepth: 18 },
   fasterrcnn_resnet50_c4: { ...C4_VARIANT, backboneDepth: 50 },
   fasterrcnn_resnet101_c4: { ...C4_VARIANT, backboneDepth: 101 },
@@ -101,6 +116,11 @@ export function buildFasterRcnn(
       'boxRoiPoolAligned: true is not supported yet (MultiScaleRoIAlign implements aligned=False)',
     );
   }
+  if (cfg.head === 'c4' && (cfg.fpnNorm !== 'none' || cfg.boxHeadConvLayers.length > 0)) {
+    throw new ConfigError(
+      'fpnNorm and boxHeadConvLayers apply to the FPN head only (head: "c4" has neither)',
+    );
+  }
   const rng = new Rng(cfg.seed);
   const standard = RESNET_LAYERS[cfg.backboneDepth];
   const layers = [...(cfg.backboneLayers ?? standard.layers)] as [number, number, number, number];
@@ -118,9 +138,17 @@ export function buildFasterRcnn(
   let backbone: Backbone;
   let boxHead: BoxHead & { outChannels: number };
   if (cfg.head === 'fpn') {
-    backbone = new BackboneWithFPN(resnet, cfg.fpnOutChannels, { rng: rng.fork(2) });
+    backbone = new BackboneWithFPN(resnet, cfg.fpnOutChannels, { rng: rng.fork(2), fpnNorm: cfg.fpnNorm });
     const s = cfg.boxRoiPoolOutputSize;
-    boxHead = new TwoMLPHead(cfg.fpnOutChannels, s, cfg.representationSize, rng.fork(3));
+    boxHead =
+      cfg.boxHeadConvLayers.length === 0
+        ? new TwoMLPHead(cfg.fpnOutChannels, s, cfg.representationSize, rng.fork(3))
+        : new FastRCNNConvFCHead(cfg.fpnOutChannels, s, {
+            convLayers: cfg.boxHeadConvLayers,
+            fcLayers: [cfg.representationSize],
+            norm: cfg.boxHeadNorm,
+            rng: rng.fork(3),
+          });
   } else {
     backbone = new ResNetC4Backbone(resnet);
     boxHead = new C4Head(resnet);
@@ -137,7 +165,7 @@ export function buildFasterRcnn(
   const channels = shapes.get(levels[0])!.channels;
   const rpn = new RegionProposalNetwork({
     anchorGenerator,
-    head: new RPNHead(channels, anchorGenerator.numAnchorsPerLocation()[0], rng.fork(4)),
+    head: new RPNHead(channels, anchorGenerator.numAnchorsPerLocation()[0], rng.fork(4), cfg.rpnConvDepth),
     fgIouThresh: cfg.rpnFgIouThresh,
     bgIouThresh: cfg.rpnBgIouThresh,
     sampler:
@@ -186,6 +214,14 @@ export function fasterrcnnResnet50Fpn(
   parts?: FasterRcnnPartOverrides,
 ): GeneralizedRCNN {
   return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_fpn, ...overrides }), parts);
+}
+
+/** torchvision `fasterrcnn_resnet50_fpn_v2` (weights=None): see R50_FPN_V2_VARIANT. */
+export function fasterrcnnResnet50FpnV2(
+  overrides: Partial<FasterRcnnConfig> = {},
+  parts?: FasterRcnnPartOverrides,
+): GeneralizedRCNN {
+  return buildFasterRcnn(resolveConfig({ ...ARCH_VARIANTS.fasterrcnn_resnet50_fpn_v2, ...overrides }), parts);
 }
 
 /** `FasterRCNN(resnet_fpn_backbone('resnet18'))`: ResNet-18 + FPN (same keys as torchvision's). */
@@ -243,6 +279,8 @@ export function buildDetector(
   switch (arch) {
     case 'fasterrcnn_resnet50_fpn':
       return fasterrcnnResnet50Fpn(overrides, parts);
+    case 'fasterrcnn_resnet50_fpn_v2':
+      return fasterrcnnResnet50FpnV2(overrides, parts);
     case 'fasterrcnn_resnet18_fpn':
       return fasterrcnnResnet18Fpn(overrides, parts);
     case 'fasterrcnn_resnet50_c4':

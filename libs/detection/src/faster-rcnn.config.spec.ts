@@ -26,6 +26,10 @@ describe('FasterRcnnConfig', () => {
       boxPositiveFraction: 0.25,
       bboxRegWeights: [10, 10, 5, 5],
       trainableLayers: 3,
+      fpnNorm: 'none',
+      rpnConvDepth: 1,
+      boxHeadConvLayers: [],
+      boxHeadNorm: 'none',
     });
     expect(Object.isFrozen(FASTER_RCNN_DEFAULTS)).toBe(true);
     expect(Object.isFrozen(FASTER_RCNN_DEFAULTS.rpnAnchorSizes[0])).toBe(true);
@@ -53,5 +57,14 @@ describe('FasterRcnnConfig', () => {
     expect(() => resolveConfig({ bogus: 1 } as never, 'c.json')).toThrow(/c.json: unknown field "bogus"/);
     expect(() => resolveConfig({ minSize: 1400 })).toThrow(/maxSize must be an integer in \[1400/);
     expect(() => resolveConfig({ rpnBgIouThresh: 0.8 })).toThrow(ConfigError);
+    expect(() => resolveConfig({ fpnNorm: 'group' as never })).toThrow(
+      'fpnNorm must be "none" or "batch", got "group"',
+    );
+    expect(() => resolveConfig({ rpnConvDepth: 0 })).toThrow(
+      /rpnConvDepth must be an integer in \[1, ∞\], got 0/,
+    );
+    expect(() => resolveConfig({ boxHeadConvLayers: [256, 0] })).toThrow(
+      'boxHeadConvLayers must be a list of positive integers (conv widths; [] for TwoMLPHead), got [256,0]',
+    );
   });
 });

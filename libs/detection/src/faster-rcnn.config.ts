@@ -12,6 +12,9 @@ export type DetectorHead = 'fpn' | 'c4';
 /** `frozen`: FrozenBatchNorm2d (pretrained backbones); `batch`: trainable BatchNorm2d (training from scratch). */
 export type BackboneNorm = 'frozen' | 'batch';
 
+/** A head's `norm_layer`: `'none'` (None) or `'batch'` (BatchNorm2d, trainable). */
+export type HeadNorm = 'none' | 'batch';
+
 export interface FasterRcnnConfig {
   /** Classes including background (torchvision `num_classes`; 91 for COCO). */
   numClasses: number;
@@ -42,12 +45,16 @@ export interface FasterRcnnConfig {
   trainableLayers: number;
   /** FPN channels (`out_channels` in `_resnet_fpn_extractor`, 256). */
   fpnOutChannels: number;
+  /** FPN `norm_layer`: `'none'` (torchvision's default), `'batch'` (BatchNorm2d after every FPN conv, v2). */
+  fpnNorm: HeadNorm;
 
   // ---- RPN ----
   /** One list of anchor sizes per feature level (`AnchorGenerator.sizes`). */
   rpnAnchorSizes: readonly (readonly number[])[];
   /** One list of aspect ratios (h/w) per level (`AnchorGenerator.aspect_ratios`). */
   rpnAspectRatios: readonly (readonly number[])[];
+  /** 3×3 conv + ReLU layers of the RPN head (`RPNHead.conv_depth`: 1; 2 in `fasterrcnn_resnet50_fpn_v2`). */
+  rpnConvDepth: number;
   rpnPreNmsTopNTrain: number;
   rpnPreNmsTopNTest: number;
   rpnPostNmsTopNTrain: number;
@@ -69,6 +76,13 @@ export interface FasterRcnnConfig {
   boxRoiPoolAligned: boolean;
   /** TwoMLPHead width (`representation_size`, 1024). Unused by the C4 head (its width is ResNet stage 5's). */
   representationSize: number;
+  /**
+   * FPN box head: `[]` is `TwoMLPHead`; otherwise `FastRCNNConvFCHead` with these 3×3 conv widths (`conv_layers`)
+   * and one fc layer of `representationSize` (`fc_layers`); v2: [256, 256, 256, 256].
+   */
+  boxHeadConvLayers: readonly number[];
+  /** `FastRCNNConvFCHead`'s `norm_layer`: `'none'` (its default) or `'batch'` (v2). */
+  boxHeadNorm: HeadNorm;
 
   // ---- RoIHeads ----
   boxScoreThresh: number;
@@ -111,6 +125,7 @@ export const FASTER_RCNN_DEFAULTS: Readonly<FasterRcnnConfig> = freezeDeep<Faste
   frozenBnEps: 1e-5,
   trainableLayers: 3,
   fpnOutChannels: 256,
+  fpnNorm: 'none',
   rpnAnchorSizes: [[32], [64], [128], [256], [512]],
   rpnAspectRatios: [
     [0.5, 1, 2],
@@ -119,6 +134,7 @@ export const FASTER_RCNN_DEFAULTS: Readonly<FasterRcnnConfig> = freezeDeep<Faste
     [0.5, 1, 2],
     [0.5, 1, 2],
   ],
+  rpnConvDepth: 1,
   rpnPreNmsTopNTrain: 2000,
   rpnPreNmsTopNTest: 1000,
   rpnPostNmsTopNTrain: 2000,
@@ -135,6 +151,8 @@ export const FASTER_RCNN_DEFAULTS: Readonly<FasterRcnnConfig> = freezeDeep<Faste
   boxRoiPoolSamplingRatio: 2,
   boxRoiPoolAligned: false,
   representationSize: 1024,
+  boxHeadConvLayers: [],
+  boxHeadNorm: 'none',
   boxScoreThresh: 0.05,
   boxNmsThresh: 0.5,
   boxDetectionsPerImg: 100,
@@ -219,6 +237,8 @@ export function resolveConfig(
     bad('frozenBnEps', 'a number ≥ 0', cfg.frozenBnEps);
   int('trainableLayers', 0, 5);
   int('fpnOutChannels', 1);
+  if (cfg.fpnNorm !== 'none' && cfg.fpnNorm !== 'batch') bad('fpnNorm', '"none" or "batch"', cfg.fpnNorm);
+  int('rpnConvDepth', 1);
 
   const sizes = cfg.rpnAnchorSizes as unknown;
   const ratios = cfg.rpnAspectRatios as unknown;
@@ -272,6 +292,12 @@ export function resolveConfig(
   if (typeof cfg.boxRoiPoolAligned !== 'boolean')
     bad('boxRoiPoolAligned', 'true or false', cfg.boxRoiPoolAligned);
   int('representationSize', 1);
+  const convLayers = cfg.boxHeadConvLayers as unknown;
+  if (!Array.isArray(convLayers) || convLayers.some((x) => !Number.isInteger(x) || x < 1)) {
+    bad('boxHeadConvLayers', 'a list of positive integers (conv widths; [] for TwoMLPHead)', convLayers);
+  }
+  if (cfg.boxHeadNorm !== 'none' && cfg.boxHeadNorm !== 'batch')
+    bad('boxHeadNorm', '"none" or "batch"', cfg.boxHeadNorm);
 
   unit('boxScoreThresh', 0);
   unit('boxNmsThresh', 0);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, ModuleList, Sequential } from '@resdet/nn';
+import { BatchNorm2d, Conv2d, Module, ModuleList, Sequential } from '@resdet/nn';
 import { Rng } from '@resdet/random';
 
 /** Named feature maps, ordered from the highest resolution (NHWC [N, H, W, C] each). */
@@ -10,13 +10,19 @@ export interface FeaturePyramidNetworkOptions {
   lastLevelMaxPool?: boolean;
   /** Init generator (kaiming uniform a=1, bias 0, as torchvision). Default `new Rng(0)`. */
   rng?: Rng;
+  /**
+   * torchvision's `norm_layer`: `'batch'` puts a BatchNorm2d after every conv (`….i.1.*`) and drops the convs'
+   * bias, as `Conv2dNormActivation` does (`fasterrcnn_resnet50_fpn_v2`). Default `'none'`.
+   */
+  norm?: 'none' | 'batch';
 }
 
 /**
  * torchvision's `FeaturePyramidNetwork` (0.14) on NHWC features: a 1×1 lateral conv per input level
  * (`inner_blocks.i.0`), top-down nearest upsampling to each lateral's size and addition, then a 3×3 output
- * conv (`layer_blocks.i.0`); optionally `LastLevelMaxPool` adds a 'pool' level (max_pool2d(k=1, s=2) of the
- * last output). Inputs [N, Hᵢ, Wᵢ, inChannelsᵢ] → outputs [N, Hᵢ, Wᵢ, outChannels], same names, plus 'pool'.
+ * conv (`layer_blocks.i.0`), each conv followed by BatchNorm2d (`….i.1`) when built with `norm: 'batch'`;
+ * optionally `LastLevelMaxPool` adds a 'pool' level (max_pool2d(k=1, s=2) of the last output).
+ * Inputs [N, Hᵢ, Wᵢ, inChannelsᵢ] → outputs [N, Hᵢ, Wᵢ, outChannels], same names, plus 'pool'.
  *
  * @example
  * const fpn = new FeaturePyramidNetwork([256, 512, 1024, 2048], 256);
@@ -41,14 +47,16 @@ export class FeaturePyramidNetwork extends Module {
     }
     const rng = opts.rng ?? new Rng(0);
     this.lastLevelMaxPool = opts.lastLevelMaxPool ?? true;
-    // Conv2dNormActivation(norm_layer=None, activation_layer=None) is a Sequential holding just the conv.
+    const norm = opts.norm ?? 'none';
+    // Conv2dNormActivation(activation_layer=None) is a Sequential of the conv (biased only without a norm) and
+    // its norm. Every inner block is drawn before the layer blocks (the order of torchvision's init loop).
     this.innerBlocks = this.registerModule(
       'inner_blocks',
-      new ModuleList(inChannelsList.map((c) => new Sequential([fpnConv(c, outChannels, 1, rng)]))),
+      new ModuleList(inChannelsList.map((c) => convNorm(c, outChannels, 1, norm, rng))),
     );
     this.layerBlocks = this.registerModule(
       'layer_blocks',
-      new ModuleList(inChannelsList.map(() => new Sequential([fpnConv(outChannels, outChannels, 3, rng)]))),
+      new ModuleList(inChannelsList.map(() => convNorm(outChannels, outChannels, 3, norm, rng))),
     );
   }
 
@@ -85,8 +93,13 @@ export class FeaturePyramidNetwork extends Module {
   }
 }
 
-function fpnConv(inC: number, outC: number, k: number, rng: Rng): Conv2d {
-  const conv = new Conv2d(inC, outC, k, { padding: (k - 1) / 2, rng });
+function convNorm(inC: number, outC: number, k: number, norm: 'none' | 'batch', rng: Rng): Sequential {
+  const conv = fpnConv(inC, outC, k, norm === 'none', rng);
+  return new Sequential(norm === 'batch' ? [conv, new BatchNorm2d(outC)] : [conv]);
+}
+
+function fpnConv(inC: number, outC: number, k: number, bias: boolean, rng: Rng): Conv2d {
+  const conv = new Conv2d(inC, outC, k, { padding: (k - 1) / 2, bias, rng });
   // nn.init.kaiming_uniform_(w, a=1): bound = √(3 / fanIn); bias 0.
   const fanIn = inC * k * k;
   const bound = Math.sqrt(3 / fanIn);
@@ -101,9 +114,11 @@ function fpnConv(inC: number, outC: number, k: number, rng: Rng): Conv2d {
   );
   conv.weight.assign(w);
   w.dispose();
-  const b = tf.zeros([outC]);
-  conv.bias!.assign(b);
-  b.dispose();
+  if (conv.bias) {
+    const b = tf.zeros([outC]);
+    conv.bias.assign(b);
+    b.dispose();
+  }
   return conv;
 }
 

@@ -1,9 +1,13 @@
 /**
  * Parity of the assembled Faster R-CNN with torchvision 0.14 on the fixtures written by
- * tools/detection/make_model_fixtures.py (torch 1.13): a small FasterRCNN built from torchvision's own classes
- * (FPN, RPN, RoIHeads, transform; ResNet body of widths 8–64), eval mode on two differently sized images, and one
- * training step with torchvision's sampled indices replayed.
- * Tolerances (issue 3): boxes 1e-2 px, scores 1e-4, losses 1e-4 relative, gradients 1e-3 relative.
+ * tools/detection/make_model_fixtures.py and make_v2_model_fixtures.py (torch 1.13): small FasterRCNNs built from
+ * torchvision's own classes (FPN, RPN, RoIHeads, transform; ResNet body of widths 8–64) as `fasterrcnn_resnet50_fpn`
+ * and `fasterrcnn_resnet50_fpn_v2` assemble them (v2: BatchNorm2d body and FPN, two-conv RPN head,
+ * FastRCNNConvFCHead), eval mode on two differently sized images, and one training step with torchvision's sampled
+ * indices replayed (v2's BatchNorm layers on batch statistics, their running statistics checked after the step).
+ * Tolerances (issue 3): boxes 1e-2 px, scores 1e-4, losses 1e-4 relative, gradients 1e-3 relative (v2: relative to
+ * torch's float64 gradient, within the larger of 1e-3 and twice torch's own float32 error, see the test), FPN
+ * outputs and BatchNorm running statistics 1e-4.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'fs';
@@ -12,61 +16,84 @@ import { initRuntime } from '@resdet/runtime';
 import { readSafetensors } from '@resdet/checkpoint';
 import { CONV_WEIGHT_LAYOUT, HostTensor, LINEAR_WEIGHT_LAYOUT, StateDict } from '@resdet/nn';
 import { buildDetector, buildFasterRcnn } from './builders';
-import { resolveConfig } from './faster-rcnn.config';
+import { FasterRcnnConfig, resolveConfig } from './faster-rcnn.config';
 import type { FgBgSampler } from './region-proposal-network';
 import { ReplaySampler } from '../../../test/support/replay-sampler';
 import type { DetectionLosses, GeneralizedRCNN } from './generalized-rcnn';
 import type { TargetBoxes } from './roi-heads';
 
 const DIR = join(__dirname, '../../../test/fixtures/detection');
-const meta = JSON.parse(readFileSync(join(DIR, 'tiny_frcnn.json'), 'utf8'));
-const weights: StateDict = readSafetensors(join(DIR, 'tiny_frcnn.weights.safetensors')).tensors;
-const expected: StateDict = readSafetensors(join(DIR, 'tiny_frcnn.expected.safetensors')).tensors;
 
-const get = (k: string): HostTensor => {
-  const t = expected.get(k);
-  if (!t) throw new Error(`fixture has no ${k}`);
-  return t;
-};
-const floats = (k: string) => Float32Array.from(get(k).data as Float32Array);
-const ints = (k: string) => Array.from(get(k).data as Int32Array);
-
-const picks = (kind: 'rpn' | 'roi') =>
-  [0, 1].map((i) => ({ pos: ints(`train.${kind}_pos.${i}`), neg: ints(`train.${kind}_neg.${i}`) }));
-
-function tinyModel(samplers?: { rpn: FgBgSampler; roi: FgBgSampler }): GeneralizedRCNN {
-  const c = meta.config;
-  const cfg = resolveConfig({
-    numClasses: c.numClasses,
-    minSize: c.minSize,
-    maxSize: c.maxSize,
-    backboneDepth: 18,
-    backboneWidth: c.stemWidth,
-    backboneLayers: c.blocks,
-    backboneNorm: 'frozen',
-    trainableLayers: 5,
-    fpnOutChannels: c.fpnOutChannels,
-    representationSize: c.representationSize,
-  });
-  const model = buildFasterRcnn(cfg, samplers && { rpnSampler: samplers.rpn, boxSampler: samplers.roi });
-  model.loadStateDict(weights);
-  return model;
+/**
+ * A parity fixture: `tiny_frcnn` (make_model_fixtures.py, fasterrcnn_resnet50_fpn's parts) or `tiny_frcnn_v2`
+ * (make_v2_model_fixtures.py, fasterrcnn_resnet50_fpn_v2's parts), with the resdet config of its model.
+ */
+interface ParityFixture {
+  name: string;
+  config(c: Record<string, unknown>): Partial<FasterRcnnConfig>;
 }
 
-function images(): tf.Tensor3D[] {
-  return [0, 1].map((i) => {
-    const t = get(`image.${i}`);
-    return tf.tidy(() =>
-      tf.div(tf.tensor3d(Float32Array.from(t.data as Uint8Array), t.shape as [number, number, number]), 255),
+const FIXTURES: ParityFixture[] = [
+  {
+    name: 'tiny_frcnn',
+    config: (c) => ({
+      numClasses: c.numClasses as number,
+      minSize: c.minSize as number,
+      maxSize: c.maxSize as number,
+      backboneDepth: 18,
+      backboneWidth: c.stemWidth as number,
+      backboneLayers: c.blocks as number[],
+      backboneNorm: 'frozen',
+      trainableLayers: 5,
+      fpnOutChannels: c.fpnOutChannels as number,
+      representationSize: c.representationSize as number,
+    }),
+  },
+  // the fixture's config is already resdet's (FasterRcnnConfig fields)
+  { name: 'tiny_frcnn_v2', config: (c) => c as Partial<FasterRcnnConfig> },
+];
+
+function loadFixture(f: ParityFixture) {
+  const meta = JSON.parse(readFileSync(join(DIR, `${f.name}.json`), 'utf8'));
+  const weights: StateDict = readSafetensors(join(DIR, `${f.name}.weights.safetensors`)).tensors;
+  const expected: StateDict = readSafetensors(join(DIR, `${f.name}.expected.safetensors`)).tensors;
+  const get = (k: string): HostTensor => {
+    const t = expected.get(k);
+    if (!t) throw new Error(`fixture ${f.name} has no ${k}`);
+    return t;
+  };
+  const floats = (k: string) => Float32Array.from(get(k).data as Float32Array);
+  const ints = (k: string) => Array.from(get(k).data as Int32Array);
+  const picks = (kind: 'rpn' | 'roi') =>
+    [0, 1].map((i) => ({ pos: ints(`train.${kind}_pos.${i}`), neg: ints(`train.${kind}_neg.${i}`) }));
+
+  const tinyModel = (samplers?: { rpn: FgBgSampler; roi: FgBgSampler }): GeneralizedRCNN => {
+    const model = buildFasterRcnn(
+      resolveConfig(f.config(meta.config)),
+      samplers && { rpnSampler: samplers.rpn, boxSampler: samplers.roi },
     );
-  });
-}
+    model.loadStateDict(weights);
+    return model;
+  };
 
-function targets(): TargetBoxes[] {
-  return [0, 1].map((i) => ({
-    boxes: floats(`target.${i}.boxes`),
-    labels: Int32Array.from(ints(`target.${i}.labels`)),
-  }));
+  const images = (): tf.Tensor3D[] =>
+    [0, 1].map((i) => {
+      const t = get(`image.${i}`);
+      return tf.tidy(() =>
+        tf.div(
+          tf.tensor3d(Float32Array.from(t.data as Uint8Array), t.shape as [number, number, number]),
+          255,
+        ),
+      );
+    });
+
+  const targets = (): TargetBoxes[] =>
+    [0, 1].map((i) => ({
+      boxes: floats(`target.${i}.boxes`),
+      labels: Int32Array.from(ints(`target.${i}.labels`)),
+    }));
+
+  return { meta, weights, get, floats, ints, picks, tinyModel, images, targets };
 }
 
 /**
@@ -111,7 +138,9 @@ beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });
 });
 
-describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixture', () => {
+describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — $name fixture', (fixture) => {
+  const { meta, weights, floats, ints, picks, tinyModel, images, targets } = loadFixture(fixture);
+
   it('loads the torchvision state dict strictly (same keys and shapes)', () => {
     const model = tinyModel();
     expect([...model.stateDict().keys()]).toEqual([...weights.keys()]);
@@ -133,6 +162,11 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
       imageSizes: batch.imageSizes,
     };
     const features = model.backbone.forward(batch.tensors);
+    // FPN outputs (stored NCHW; v2 only: its FPN has BatchNorm)
+    for (const name of (meta.featureNames ?? []) as string[]) {
+      const nchw = tf.tidy(() => tf.transpose(features.get(name)!, [0, 3, 1, 2]).dataSync());
+      expect({ name, d: maxAbs(nchw, floats(`eval.features.${name}`)) < 1e-4 }).toEqual({ name, d: true });
+    }
 
     const head = model.rpn.headOutputs(shapes, features);
     expect(head.numAnchorsPerLevel).toEqual(ints('eval.num_anchors_per_level'));
@@ -241,10 +275,27 @@ describe('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — tiny_frcnn fixt
             : g.clone();
       const ours = torchLayout.dataSync();
       torchLayout.dispose();
-      const ref = floats(`grad.${name}`);
-      const scale = Math.max(...Array.from(ref, Math.abs));
-      const relErr = maxAbs(ours, ref) / scale;
-      expect({ name, relErr, ok: relErr < 1e-3 }).toEqual({ name, relErr, ok: true });
+      const relErr = (ref: Float32Array) => maxAbs(ours, ref) / Math.max(...Array.from(ref, Math.abs));
+      const torchErr = meta.torchFloat32GradRelErr?.[name] as number | undefined;
+      if (torchErr === undefined) {
+        const err = relErr(floats(`grad.${name}`));
+        expect({ name, err, ok: err < 1e-3 }).toEqual({ name, err, ok: true });
+      } else {
+        // v2: through BatchNorm on batch statistics some gradients are ill-conditioned (torchvision's own float32
+        // gradients are up to ~2e-2 off the float64 ones), so the reference is the float64 gradient and the
+        // tolerance is the larger of 1e-3 and twice torchvision's own float32 error for that gradient.
+        const err = relErr(floats(`grad64.${name}`));
+        const tol = Math.max(1e-3, 2 * torchErr);
+        expect({ name, err, tol, ok: err < tol }).toEqual({ name, err, tol, ok: true });
+      }
+    }
+    // BatchNorm2d's train-mode side effect (v2's FPN and box head; v1's body is frozen)
+    const buffers = new Map(model.namedBuffers());
+    for (const name of (meta.batchNormNames ?? []) as string[]) {
+      for (const stat of ['running_mean', 'running_var']) {
+        const d = maxAbs(buffers.get(`${name}.${stat}`)!.dataSync(), floats(`train.${name}.${stat}`));
+        expect({ name, stat, ok: d < 1e-4 }).toEqual({ name, stat, ok: true });
+      }
     }
     value.dispose();
     tf.dispose(Object.values(grads));

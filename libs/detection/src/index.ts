@@ -24,6 +24,7 @@ export * from './backbone-with-fpn';
 export * from './rpn-head';
 export * from './region-proposal-network';
 export * from './two-mlp-head';
+export * from './fast-rcnn-conv-fc-head';
 export * from './c4-head';
 export * from './fast-rcnn-predictor';
 export * from './roi-heads';

@@ -9,8 +9,9 @@ export interface RpnHeadOutput {
 }
 
 /**
- * torchvision's `RPNHead` (version 2 names): a shared 3×3 conv + ReLU (`conv.0.0`, i.e. Conv2dNormActivation
- * inside a Sequential), then 1×1 convs to A objectness logits (`cls_logits`) and 4A box deltas (`bbox_pred`)
+ * torchvision's `RPNHead` (version 2 names): `convDepth` shared 3×3 conv + ReLU layers (`conv.0.0`, `conv.1.0`, …:
+ * Conv2dNormActivation without a norm, inside a Sequential; torchvision's `conv_depth`, 1 by default and 2 in
+ * `fasterrcnn_resnet50_fpn_v2`), then 1×1 convs to A objectness logits (`cls_logits`) and 4A box deltas (`bbox_pred`)
  * per location. Every conv is initialised N(0, 0.01²) with zero bias, as torchvision does.
  * Checkpoints with the old key `rpn.head.conv.weight` are upgraded by `@resdet/checkpoint`, not here.
  *
@@ -27,13 +28,23 @@ export class RPNHead extends Module {
     readonly inChannels: number,
     readonly numAnchors: number,
     rng: Rng = new Rng(0),
+    readonly convDepth = 1,
   ) {
     super();
-    const c = new Conv2d(inChannels, inChannels, 3, { padding: 1, rng });
-    this.conv = this.registerModule('conv', new Sequential([new Sequential([c, new ReLU()])]));
+    if (!Number.isInteger(convDepth) || convDepth < 1) {
+      throw new Error(`RPNHead: convDepth must be a positive integer, got ${convDepth}`);
+    }
+    const convs = Array.from(
+      { length: convDepth },
+      () => new Conv2d(inChannels, inChannels, 3, { padding: 1, rng }),
+    );
+    this.conv = this.registerModule(
+      'conv',
+      new Sequential(convs.map((c) => new Sequential([c, new ReLU()]))),
+    );
     this.clsLogits = this.registerModule('cls_logits', new Conv2d(inChannels, numAnchors, 1, { rng }));
     this.bboxPred = this.registerModule('bbox_pred', new Conv2d(inChannels, numAnchors * 4, 1, { rng }));
-    for (const conv of [c, this.clsLogits, this.bboxPred]) normalInit(conv, 0.01, rng);
+    for (const conv of [...convs, this.clsLogits, this.bboxPred]) normalInit(conv, 0.01, rng);
   }
 
   /** features [N, Hᵢ, Wᵢ, C] per level → objectness and deltas per level (same order). */
