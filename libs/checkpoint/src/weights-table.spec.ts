@@ -9,6 +9,9 @@ describe('weights table', () => {
     expect(w.torchvisionName).toBe('FasterRCNN_ResNet50_FPN_Weights.COCO_V1');
     expect(w.quirks).toEqual({ frozenBnEps: 0, oldKeyNames: true });
     expect(w.numClasses).toBe(91);
+    // the v2 COCO weights need nothing: BatchNorm2d with eps 1e-5, today's key names
+    const v2 = findKnownWeights('fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth')!;
+    expect([v2.arch, v2.numClasses, v2.quirks]).toEqual(['fasterrcnn_resnet50_fpn_v2', 91, {}]);
   });
 
   it('pairs ImageNet V2 weights with resize 232', () => {

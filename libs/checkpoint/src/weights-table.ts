@@ -50,6 +50,14 @@ export const TORCHVISION_WEIGHTS: readonly KnownWeights[] = Object.freeze([
     // torchvision.models.detection.faster_rcnn.fasterrcnn_resnet50_fpn: overwrite_eps(model, 0.0)
     quirks: Object.freeze({ frozenBnEps: 0, oldKeyNames: true }),
   },
+  {
+    torchvisionName: 'FasterRCNN_ResNet50_FPN_V2_Weights.COCO_V1',
+    file: 'fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth',
+    arch: 'fasterrcnn_resnet50_fpn_v2',
+    numClasses: 91,
+    // fasterrcnn_resnet50_fpn_v2 loads these as they are: BatchNorm2d (eps 1e-5), today's key names
+    quirks: Object.freeze({}),
+  },
   ...(
     [
       ['ResNet18_Weights.IMAGENET1K_V1', 'resnet18-f37072fd.pth', 'resnet18', IMAGENET_V1],
