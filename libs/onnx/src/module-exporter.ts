@@ -15,6 +15,7 @@ import { BasicBlock, Bottleneck, ResNet, STAGE_NAMES, StageName } from '@resdet/
 import {
   BackboneWithFPN,
   C4Head,
+  FastRCNNConvFCHead,
   FastRCNNPredictor,
   FeaturePyramidNetwork,
   ResNetC4Backbone,
@@ -118,6 +119,8 @@ export class ModuleExporter {
         return this.twoMlpHead(m, x);
       case m instanceof C4Head:
         return this.c4Head(m, x);
+      case m instanceof FastRCNNConvFCHead:
+        return this.convFcHead(m, x);
       default:
         throw new Error(`ONNX export: no exporter for ${name} (${m.constructor.name})`);
     }
@@ -344,6 +347,19 @@ export class ModuleExporter {
     const flat = this.g.node('Flatten', [x], { axis: 1 }, `${name}.flatten`);
     const h6 = this.g.node('Relu', [this.linear(h.fc6, flat)], {}, `${name}.fc6.relu`);
     return this.g.node('Relu', [this.linear(h.fc7, h6)], {}, `${name}.fc7.relu`);
+  }
+
+  /**
+   * FastRCNNConvFCHead: each conv block (BatchNorm folded into the conv) + ReLU on NCHW `[R, C, S, S]`, flatten
+   * (torch's C·H·W order), then Linear + ReLU per fc layer → `[R, outChannels]`.
+   */
+  private convFcHead(h: FastRCNNConvFCHead, x: string): string {
+    const y = h.convs.reduce((v, block) => this.emit(block, v), x);
+    const flat = this.g.node('Flatten', [y], { axis: 1 }, `${this.nameOf(h)}.flatten`);
+    return h.fcs.reduce(
+      (v, fc) => this.g.node('Relu', [this.linear(fc, v)], {}, `${this.nameOf(fc)}.relu`),
+      flat,
+    );
   }
 
   /** C4 head: layer4 blocks on `[R, C4, S, S]`, then the spatial mean → `[R, C5]`. */
