@@ -134,17 +134,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0;
 }
 
-/** Sends `requests` uploads drawn round-robin from `cases` with `concurrency` in flight and checks each answer. */
+/**
+ * Sends `requests` uploads drawn round-robin from `cases` with `concurrency` in flight and checks each answer;
+ * `onAnswered(n)` is called after each answer (n answered so far), e.g. to sample memory.
+ */
 export async function runSoak(
   baseUrl: string,
   cases: readonly SoakCase[],
   requests: number,
   concurrency: number,
+  onAnswered?: (answered: number) => void,
 ): Promise<SoakResult> {
   const statuses: Record<string, number> = {};
   const failures: string[] = [];
   const times: number[] = [];
   let next = 0;
+  let answered = 0;
   const one = async (c: SoakCase) => {
     const form = new FormData();
     form.append('image', new Blob([c.body], { type: c.contentType }), 'upload.bin');
@@ -177,7 +182,10 @@ export async function runSoak(
     else if (c.expect === '415' && status !== 415) failures.push(`${c.name}: ${status}, expected 415`);
   };
   const worker = async () => {
-    while (next < requests) await one(cases[next++ % cases.length]);
+    while (next < requests) {
+      await one(cases[next++ % cases.length]);
+      onAnswered?.(++answered);
+    }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   times.sort((a, b) => a - b);

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openDetector } from '@resdet/inference';
@@ -38,7 +39,15 @@ async function main(): Promise<void> {
   await runSoak(base, cases.slice(0, 1), 1, 1);
   const before = { rss: process.memoryUsage().rss, tensors: tf.memory().numTensors };
   const t0 = performance.now();
-  const r = await runSoak(base, cases, requests, concurrency);
+  // RSS every tenth of the run: a leak shows as a steady climb, a bounded pool as a plateau
+  const rssTrail: string[] = [];
+  let peakRss = before.rss;
+  const every = Math.max(1, Math.round(requests / 10));
+  const r = await runSoak(base, cases, requests, concurrency, (n) => {
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    if (n % every === 0) rssTrail.push(`${n}: ${(rss / 2 ** 20).toFixed(0)}`);
+  });
   const seconds = (performance.now() - t0) / 1000;
   const after = { rss: process.memoryUsage().rss, tensors: tf.memory().numTensors };
   const health = await fetch(`${base}/health`);
@@ -49,7 +58,14 @@ async function main(): Promise<void> {
   );
   console.log(`status counts: ${JSON.stringify(r.statuses)}`);
   console.log(`latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
-  console.log(`RSS ${mb(before.rss)} → ${mb(after.rss)}; tensors ${before.tensors} → ${after.tensors}`);
+  console.log(
+    `RSS ${mb(before.rss)} → ${mb(after.rss)} (peak ${mb(peakRss)}); tensors ${before.tensors} → ${after.tensors}`,
+  );
+  console.log(`RSS MB after n requests: ${rssTrail.join(', ')}`);
+  const vips = sharp.cache();
+  console.log(
+    `sharp (libvips) cache: ${mb(vips.memory.current * 2 ** 20)} of ${mb(vips.memory.max * 2 ** 20)}, ${vips.items.current} operations, ${vips.files.current} files; heap ${mb(process.memoryUsage().heapUsed)}, external ${mb(process.memoryUsage().external)} (client and server share this process)`,
+  );
   console.log(
     `/health ${health.status}; /metrics ${rssMetric ? `${rssMetric[1]} ${mb(Number(rssMetric[2]))}` : 'has no process_resident_memory_bytes'}`,
   );
