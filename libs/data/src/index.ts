@@ -24,4 +24,4 @@ export * from './pad-batch';
 export * from './dataset-check';
 export * from './drop-missing-images';
 export { mapLimit } from './map-limit';
-export { settleBatch, errorMessage, type Settled } from './settle-batch';
+export { settleBatch, errorMessage, type Settled, type SettleOptions } from './settle-batch';

@@ -32,4 +32,19 @@ describe('settleBatch', () => {
       { ok: false, error: 'settleBatch: 0 results for 1 items' },
     ]);
   });
+
+  it('throws errors that `rethrow` names at once, without retrying item by item', async () => {
+    const calls: number[][] = [];
+    const crash = new Error('worker crashed');
+    const run = settleBatch(
+      [1, 2],
+      async (b) => {
+        calls.push([...b]);
+        throw crash;
+      },
+      { rethrow: (e) => e === crash },
+    );
+    await expect(run).rejects.toBe(crash);
+    expect(calls).toEqual([[1, 2]]);
+  });
 });

@@ -18,16 +18,23 @@ export function errorMessage(e: unknown): string {
 export async function settleBatch<T, R>(
   items: readonly T[],
   fn: (batch: readonly T[]) => Promise<readonly R[]>,
+  opts: SettleOptions = {},
 ): Promise<Settled<R>[]> {
   if (items.length === 0) return [];
   try {
     return checkedLength(await fn(items), items.length).map((value) => ({ ok: true, value }));
   } catch (e) {
+    if (opts.rethrow?.(e)) throw e;
     if (items.length === 1) return [{ ok: false, error: errorMessage(e) }];
   }
   const out: Settled<R>[] = [];
-  for (const item of items) out.push(...(await settleBatch([item], fn)));
+  for (const item of items) out.push(...(await settleBatch([item], fn, opts)));
   return out;
+}
+
+export interface SettleOptions {
+  /** Errors that are no item's fault (a crashed worker): thrown as they are, never settled or retried. */
+  rethrow?: (e: unknown) => boolean;
 }
 
 function checkedLength<R>(results: readonly R[], n: number): readonly R[] {

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { errorMessage, settleBatch } from '@resdet/data';
+import { errorMessage } from '@resdet/data';
 import type { Detection, ImageDetector, PredictOptions, RawImage } from './detection-types';
 import { ImageSourceItem, safeJoin } from './image-source';
 import { drawDetections, drawingFormat } from './draw-detections';
 import { ResultsWriter } from './results-writer';
+import { settleBatchSafely, type SettledBatch } from './settle-batch-safely';
 
 export interface DetectJobOptions {
   /** Images per forward pass. */
@@ -42,8 +43,9 @@ interface Decoded {
  * model computes), batches go through one `predict`, results stream to the writer, drawings go to
  * `saveImagesDir`. Any per-image failure — decode, model, drawing, writing — is reported through `onSkip`
  * with its reason and counted as skipped, and the job goes on; a batch the model rejects is retried one
- * image at a time so one bad image never costs its batch-mates.
- * Memory is bounded by the prefetch window, not by the number of files.
+ * image at a time so one bad image never costs its batch-mates. A detector with `concurrency` > 1 (a worker
+ * pool) gets that many batches at once; results still go out in input order. A crashed worker ends the job
+ * with its error. Memory is bounded by the prefetch window, not by the number of files.
  */
 export async function runDetectJob(
   detector: ImageDetector,
@@ -51,7 +53,9 @@ export async function runDetectJob(
   opts: DetectJobOptions,
 ): Promise<DetectJobSummary> {
   const started = performance.now();
-  const window = Math.max(opts.batchSize, opts.prefetch ?? opts.batchSize * 2);
+  const inFlight = Math.max(1, detector.concurrency ?? 1);
+  const window =
+    Math.max(opts.batchSize, opts.prefetch ?? opts.batchSize * 2) + opts.batchSize * (inFlight - 1);
   const pending: Promise<Decoded>[] = [];
   let next = 0;
   const fill = () => {
@@ -73,6 +77,27 @@ export async function runDetectJob(
       total: items.length,
       detections: summary.detections,
     });
+  const running: { batch: Decoded[]; settled: Promise<SettledBatch<Detection[]>> }[] = [];
+  // Results are emitted batch by batch in input order, whichever worker finishes first.
+  const finishOldest = async () => {
+    const { batch, settled } = running.shift()!;
+    const settledBatch = await settled;
+    if ('fatal' in settledBatch) throw settledBatch.fatal;
+    for (let i = 0; i < batch.length; i++) {
+      const { item, image } = batch[i];
+      const r = settledBatch.results[i];
+      try {
+        if (!r.ok) throw new Error(`model: ${r.error}`);
+        await emit(item, image!, r.value, opts);
+        summary.processed++;
+        summary.detections += r.value.length;
+      } catch (e) {
+        summary.skipped++;
+        opts.onSkip?.(item, errorMessage(e));
+      }
+    }
+    report();
+  };
 
   fill();
   while (pending.length > 0) {
@@ -89,25 +114,11 @@ export async function runDetectJob(
       }
     }
     if (batch.length === 0) continue;
-    const settled = await settleBatch(
-      batch.map((d) => d.image!),
-      (images) => detector.predict(images, opts.predict),
-    );
-    for (let i = 0; i < batch.length; i++) {
-      const { item, image } = batch[i];
-      const r = settled[i];
-      try {
-        if (!r.ok) throw new Error(`model: ${r.error}`);
-        await emit(item, image!, r.value, opts);
-        summary.processed++;
-        summary.detections += r.value.length;
-      } catch (e) {
-        summary.skipped++;
-        opts.onSkip?.(item, errorMessage(e));
-      }
-    }
-    report();
+    const images = batch.map((d) => d.image!);
+    running.push({ batch, settled: settleBatchSafely(images, (b) => detector.predict(b, opts.predict)) });
+    if (running.length >= inFlight) await finishOldest();
   }
+  while (running.length > 0) await finishOldest();
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }

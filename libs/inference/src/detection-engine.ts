@@ -12,6 +12,8 @@ export interface DetectionEngine {
   readonly backend: string;
   run(images: readonly RawImage[]): Promise<Detections[]>;
   release(): Promise<void>;
+  /** Batches it runs at once (a pool of workers); 1 when absent. */
+  readonly concurrency?: number;
 }
 
 /** onnxruntime-node is an optional dependency: it may be missing. */
@@ -54,14 +56,17 @@ export function tfjsEngine(model: GeneralizedRCNN, backend: string): DetectionEn
  * sessions opened once. The model is read, not kept. @resdet/onnx is imported here, lazily, so that nothing
  * loads onnxruntime-node unless this engine is asked for (inference depends on onnx; onnx never on inference).
  */
-export async function ortEngine(model: GeneralizedRCNN): Promise<DetectionEngine> {
+export async function ortEngine(
+  model: GeneralizedRCNN,
+  opts: { intraOpNumThreads?: number } = {},
+): Promise<DetectionEngine> {
   if (!ortAvailable()) {
     throw new Error(
       '--engine ort: the optional package onnxruntime-node is not installed (npm i onnxruntime-node)',
     );
   }
   const { OrtFasterRcnn } = await import('@resdet/onnx');
-  const ort = await OrtFasterRcnn.create(model);
+  const ort = await OrtFasterRcnn.create(model, opts);
   return {
     backend: `onnxruntime-${ort.device}`,
     run: (images) => ort.predict(images),

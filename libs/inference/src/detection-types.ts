@@ -48,6 +48,8 @@ export interface DetectorInfo {
 /** Anything that turns a batch of images into detections: the Detector facade, or another engine behind it. */
 export interface ImageDetector {
   readonly info: DetectorInfo;
+  /** Batches it can run at once (a pool of workers): job loops keep that many in flight. 1 when absent. */
+  readonly concurrency?: number;
   predict(images: readonly RawImage[], opts?: PredictOptions): Promise<Detection[][]>;
   dispose(): void;
 }

@@ -1,4 +1,5 @@
-import { initRuntime } from '@resdet/runtime';
+import { availableParallelism } from 'node:os';
+import { backendCaps, initRuntime } from '@resdet/runtime';
 import { buildDetector, type FasterRcnnConfig, type GeneralizedRCNN } from '@resdet/detection';
 import { loadStateDictFromFile, loadWeights } from '@resdet/checkpoint';
 import type { Detection, DetectorInfo, ImageDetector, PredictOptions, RawImage } from './detection-types';
@@ -26,6 +27,15 @@ export interface OpenDetectorOptions extends DetectorLoadOptions {
   engine?: EngineName;
   /** Run one blank image through a tfjs model after loading so the first real request is not the slow one. */
   warmup?: boolean;
+  /**
+   * Engines in worker threads, each with the model loaded once (see {@link openDetectorPool}); 1 (default)
+   * runs the model in this thread. `auto`: one per core for tfjs on a CPU backend, else 1.
+   */
+  workers?: number | 'auto';
+  /** Never more workers than this (the number of images to process). */
+  maxWorkers?: number;
+  /** onnxruntime's threads inside one op (default: every core). */
+  intraOpThreads?: number;
 }
 
 /** A model built and loaded from config + weights, not yet behind an engine (export-onnx needs only this). */
@@ -69,25 +79,55 @@ export async function loadDetectorModel(opts: DetectorLoadOptions): Promise<Load
  * det.dispose();
  */
 export async function openDetector(opts: OpenDetectorOptions): Promise<Detector> {
+  const workers = await workerCount(opts);
+  if (workers > 1) {
+    const { openDetectorPool } = await import('./detector-pool');
+    const pool = await openDetectorPool(opts, workers);
+    return new Detector(pool.engine, pool.arch, pool.labels);
+  }
+  const { engine, spec } = await openDetectionEngine(opts);
+  return new Detector(engine, spec.arch, spec);
+}
+
+/**
+ * The model a {@link ModelSource} describes behind the engine asked for, in this thread, warmed up (tfjs).
+ * The caller owns the engine (`release()`).
+ */
+export async function openDetectionEngine(
+  opts: OpenDetectorOptions,
+): Promise<{ engine: DetectionEngine; spec: ModelSpec }> {
   const { model, spec, backend } = await loadDetectorModel(opts);
-  const engine = chooseEngine(opts.engine ?? 'tfjs', backend);
-  if (engine === 'ort') {
+  if (chooseEngine(opts.engine ?? 'tfjs', backend) === 'ort') {
     try {
-      const ort = await ortEngine(model);
+      const ort = await ortEngine(model, { intraOpNumThreads: opts.intraOpThreads });
       opts.log?.(`resdet: inference engine ${ort.backend}`);
-      return new Detector(ort, spec.arch, spec);
+      return { engine: ort, spec };
     } finally {
       model.dispose();
     }
   }
-  const det = new Detector(tfjsEngine(model, backend), spec.arch, spec);
+  const engine = tfjsEngine(model, backend);
   try {
-    if (opts.warmup ?? true) await det.predict([blankImage(spec.config)]);
-    return det;
+    if (opts.warmup ?? true) await engine.run([blankImage(spec.config)]);
+    return { engine, spec };
   } catch (e) {
-    det.dispose();
+    await engine.release();
     throw e;
   }
+}
+
+/**
+ * How many engines `openDetector` starts: `workers` (`auto`: every core when the model runs on tfjs on a CPU
+ * backend; a GPU backend or onnxruntime already uses the machine from one thread), at most `maxWorkers`.
+ */
+async function workerCount(opts: OpenDetectorOptions): Promise<number> {
+  let n = opts.workers ?? 1;
+  if (n === 'auto') {
+    const backend = await initRuntime({ backend: opts.backend, env: opts.env });
+    const cpuTfjs = chooseEngine(opts.engine ?? 'tfjs', backend) === 'tfjs' && !backendCaps(backend).gpu;
+    n = cpuTfjs ? availableParallelism() : 1;
+  }
+  return Math.max(1, Math.min(n, opts.maxWorkers ?? n));
 }
 
 /**
@@ -97,6 +137,8 @@ export async function openDetector(opts: OpenDetectorOptions): Promise<Detector>
  */
 export class Detector implements ImageDetector {
   readonly info: DetectorInfo;
+  /** Batches it runs at once: the number of workers behind it, else 1. */
+  readonly concurrency: number;
 
   constructor(
     private readonly engine: DetectionEngine,
@@ -104,6 +146,7 @@ export class Detector implements ImageDetector {
     private readonly labels: LabelMap,
   ) {
     this.info = { model: modelName, backend: engine.backend, classes: labels.classes };
+    this.concurrency = engine.concurrency ?? 1;
   }
 
   /**

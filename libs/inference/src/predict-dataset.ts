@@ -2,12 +2,18 @@ import {
   errorMessage,
   mapLimit,
   readImage,
-  settleBatch,
   type Category,
   type DetectionRecord,
+  type DecodedImage,
 } from '@resdet/data';
 import type { CocoResult } from '@resdet/eval';
-import type { ImageDetector } from './detection-types';
+import type { Detection, ImageDetector } from './detection-types';
+import { settleBatchSafely, type SettledBatch } from './settle-batch-safely';
+
+interface Readable {
+  record: DetectionRecord;
+  image: DecodedImage;
+}
 import { toCocoResults } from './coco-results';
 
 export interface PredictDatasetOptions {
@@ -43,7 +49,9 @@ export function classToCategoryId(
  * (`bbox` xywh in original pixels, the dataset's category ids by class name); detections of classes the dataset
  * lacks are dropped. Every detection the model keeps counts (no extra score threshold).
  * An image that cannot be read or that the model rejects goes to `onSkip` (a failed batch is retried one
- * image at a time) and counts as an image without detections.
+ * image at a time) and counts as an image without detections. A detector with `concurrency` > 1 (a worker
+ * pool) gets that many batches at once, with the same results in the same order; a crashed worker ends the
+ * run with its error.
  */
 export async function predictDataset(
   detector: ImageDetector,
@@ -53,7 +61,21 @@ export async function predictDataset(
 ): Promise<CocoResult[]> {
   const toCategory = classToCategoryId(detector.info.classes, categories);
   const batchSize = opts.batchSize ?? 2;
+  const inFlight = Math.max(1, detector.concurrency ?? 1);
   const results: CocoResult[] = [];
+  const running: { readable: Readable[]; end: number; settled: Promise<SettledBatch<Detection[]>> }[] = [];
+  // Batches finish in input order whichever worker is first, so the results list is the same for any count.
+  const finishOldest = async () => {
+    const { readable, end, settled } = running.shift()!;
+    const settledBatch = await settled;
+    if ('fatal' in settledBatch) throw settledBatch.fatal;
+    settledBatch.results.forEach((d, i) => {
+      const { record } = readable[i];
+      if (!d.ok) return opts.onSkip?.(record, `model: ${d.error}`);
+      results.push(...toCocoResults(d.value, record.imageId, (det) => toCategory(det.label)));
+    });
+    opts.onProgress?.(end, records.length);
+  };
   for (let s = 0; s < records.length; s += batchSize) {
     const chunk = records.slice(s, s + batchSize);
     const images = await mapLimit(chunk, batchSize, (r) =>
@@ -68,18 +90,15 @@ export async function predictDataset(
       opts.onSkip?.(record, im.error);
       return [];
     });
-    const dets = await settleBatch(
+    const settled = settleBatchSafely(
       readable.map((r) => r.image),
       (batch) => detector.predict(batch),
     );
-    dets.forEach((d, i) => {
-      const { record } = readable[i];
-      if (!d.ok) return opts.onSkip?.(record, `model: ${d.error}`);
-      results.push(...toCocoResults(d.value, record.imageId, (det) => toCategory(det.label)));
-    });
-    opts.onProgress?.(Math.min(records.length, s + batchSize), records.length);
+    running.push({ readable, end: Math.min(records.length, s + batchSize), settled });
+    if (running.length >= inFlight) await finishOldest();
     // Let signal handlers and timers run between batches.
     await new Promise((r) => setImmediate(r));
   }
+  while (running.length > 0) await finishOldest();
   return results;
 }

@@ -24,6 +24,7 @@ interface DetectFlags extends ModelFlags {
   cocoGt?: string;
   saveImages?: string;
   batchSize?: number;
+  workers?: number;
   strict?: boolean;
   queue?: string;
   chunkSize?: number;
@@ -57,7 +58,7 @@ export class DetectCommand extends BatchedModelCommand {
       log(`resume: ${before - items.length} images already in ${flags.out}, ${items.length} to go`);
     }
     const imageIds = flags.cocoGt ? await readCocoImageIds(flags.cocoGt) : undefined;
-    const detector = await openDetectorFromFlags(flags);
+    const detector = await openDetectorFromFlags(flags, { workers: flags.workers, images: items.length });
     const writer = flags.out
       ? await ResultsWriter.open(flags.out, flags.format, { append: flags.resume })
       : undefined;

@@ -27,6 +27,7 @@ interface EvalOptions extends ModelFlags {
   format?: 'coco' | 'voc';
   split: string;
   batchSize?: number;
+  workers?: number;
   vocMetric: '2007' | '2012';
   strict?: boolean;
 }
@@ -90,7 +91,7 @@ export class EvalCommand extends BatchedModelCommand {
       );
     }
     const { detectDatasetFormat, evaluateDetector } = await import('@resdet/inference');
-    const detector = await openDetectorFromFlags({ ...opts, weights });
+    const detector = await openDetectorFromFlags({ ...opts, weights }, { workers: opts.workers });
     try {
       let progress: ReturnType<typeof createProgress> | undefined;
       let skipped = 0;

@@ -61,13 +61,20 @@ export async function resolvedDetectorOptions(f: ModelFlags): Promise<OpenDetect
 }
 
 /**
- * Loads the model once on the engine the flags ask for. The tensor libraries load here, not when the command
- * module does, so `--help` and the light commands stay fast.
+ * Loads the model once on the engine the flags ask for — in this thread, or once in each of `run.workers`
+ * worker threads (default: one per core for tfjs on a CPU backend, at most one per image). The tensor
+ * libraries load here, not when the command module does, so `--help` and the light commands stay fast.
  */
-export async function openDetectorFromFlags(f: ModelFlags): Promise<Detector> {
+export async function openDetectorFromFlags(f: ModelFlags, run: BatchedRun = {}): Promise<Detector> {
   const options = await resolvedDetectorOptions(f);
   const { openDetector } = await import('@resdet/inference');
-  return openDetector(options);
+  return openDetector({ ...options, workers: run.workers ?? 'auto', maxWorkers: run.images });
+}
+
+/** A batched command's run: `--workers` and how many images there are (never more workers than images). */
+export interface BatchedRun {
+  workers?: number;
+  images?: number;
 }
 
 /** Base class of commands that load a detector: declares the model flags once. */
@@ -163,5 +170,14 @@ export abstract class BatchedModelCommand extends ModelCommand {
   @Option({ flags: '--batch-size <n>', description: 'images per forward pass (detect: 1, eval: 2)' })
   parseBatchSize(v: string): number {
     return positiveInt('--batch-size')(v);
+  }
+
+  @Option({
+    flags: '--workers <n>',
+    description:
+      'model copies in worker threads, images spread over them (default: one per core for tfjs on CPU; 1: this thread)',
+  })
+  parseWorkers(v: string): number {
+    return positiveInt('--workers')(v);
   }
 }
