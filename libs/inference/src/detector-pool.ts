@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -38,6 +39,11 @@ export async function openDetectorPool(
   workerScript = WORKER_SCRIPT,
 ): Promise<DetectorPool> {
   const log = opts.log;
+  if (!existsSync(workerScript)) {
+    throw new Error(
+      `detector workers run the built worker: ${workerScript} is missing (node tools/build.js)`,
+    );
+  }
   const init: Omit<WorkerInit, 'index'> = {
     ...opts,
     log: undefined,

@@ -1,0 +1,64 @@
+/**
+ * Local `detect` over a folder of generated shapes images with 1 and with 2 worker threads (tfjs engine), through
+ * the built CLI as a user runs it:
+ *   node tools/build.js && npm run bench -- bench/detect-workers.ts [--count 48] [--weights W] [--batch-size 1]
+ * Prints images/s for each (the job's own time, model loading excluded), the ratio, and whether both NDJSON
+ * outputs are byte-identical. The figure means little on a machine that other processes keep busy.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { writeShapesDataset } from '@resdet/data';
+
+const ROOT = path.resolve(__dirname, '..');
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+
+function detect(workers: number, dir: string, out: string): number {
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'),
+      'detect',
+      '--weights',
+      arg('weights', path.join(ROOT, 'test', 'fixtures', 'models', 'shapes-demo.safetensors')),
+      '--engine',
+      'tfjs',
+      '--batch-size',
+      arg('batch-size', '1'),
+      '--workers',
+      String(workers),
+      '--format',
+      'ndjson',
+      '--out',
+      out,
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
+  const m = /detect: (\d+) processed.*\(([\d.]+) img\/s\)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`detect --workers ${workers} failed:\n${r.stderr}`);
+  return Number(m[2]);
+}
+
+async function main(): Promise<void> {
+  const count = Number(arg('count', '48'));
+  const root = mkdtempSync(path.join(tmpdir(), 'resdet-workers-'));
+  await writeShapesDataset({ out: root, format: 'coco', count, valCount: 0, seed: 0 });
+  const dir = path.join(root, 'train');
+  const one = detect(1, dir, path.join(root, 'w1.ndjson'));
+  const two = detect(2, dir, path.join(root, 'w2.ndjson'));
+  const same =
+    readFileSync(path.join(root, 'w1.ndjson'), 'utf8') === readFileSync(path.join(root, 'w2.ndjson'), 'utf8');
+  console.log(
+    `${count} images 128×128, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
+  );
+  console.log(`1 worker:  ${one.toFixed(2)} img/s`);
+  console.log(`2 workers: ${two.toFixed(2)} img/s`);
+  console.log(`ratio ${(two / one).toFixed(2)}×; outputs ${same ? 'byte-identical' : 'DIFFER'}`);
+}
+
+void main();
