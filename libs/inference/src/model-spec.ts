@@ -104,10 +104,19 @@ async function resolveClassNames(
   const fit = candidates.find((c) => c?.length === numClasses);
   if (fit) return [...fit];
   if (numClasses === 91) {
-    const coco = (await readZooConfig('fasterrcnn_resnet50_fpn'))?.classes;
-    if (coco?.length === 91) return coco;
+    const coco = await cocoCategoryNames();
+    if (coco) return coco;
   }
   return Array.from({ length: numClasses }, (_, i) => (i === 0 ? '__background__' : `class_${i}`));
+}
+
+/**
+ * torchvision's 91 COCO_V1 category names by label id (`__background__` first, 'N/A' for unused COCO ids), as
+ * the zoo's `fasterrcnn_resnet50_fpn` config lists them; undefined when that file is absent.
+ */
+export async function cocoCategoryNames(): Promise<string[] | undefined> {
+  const coco = (await readZooConfig('fasterrcnn_resnet50_fpn'))?.classes;
+  return coco?.length === 91 ? [...coco] : undefined;
 }
 
 async function readConfigFile(file: string): Promise<ConfigFile> {

@@ -23,9 +23,10 @@ import {
   type LoaderBatch,
 } from '@resdet/data';
 import { evaluateCoco, type CocoDataset, type CocoEvalResult } from '@resdet/eval';
-import { loadWeights, saveCheckpoint, writeFileAtomic } from '@resdet/checkpoint';
+import { loadWeights, saveCheckpoint, writeFileAtomic, type LoadedWeights } from '@resdet/checkpoint';
 import { Detector, predictDataset, readDetectionSplits, type DatasetLocation } from '@resdet/inference';
 import { backboneInitStateDict } from './backbone-init';
+import { describeDetectorInit, initFromDetector, sourceClassNames } from './detector-init';
 import { DirectoryCheckpointStore } from './checkpoint-store';
 import { detectorTrainable, type PlannedBatch } from './detector-training-step';
 import { EpochBatchStream } from './epoch-batch-stream';
@@ -53,6 +54,14 @@ export interface DetectionTrainingOptions {
   outDir: string;
   /** Backbone init: an ImageNet torchvision ResNet (`.pth`/`.safetensors`), or a detector checkpoint. */
   weights?: string;
+  /**
+   * Fine-tuning: start from this full detector (torchvision `.pth`, `.safetensors` or resdet checkpoint). The
+   * model gets the dataset's classes; predictor rows are carried by class name (see `initFromDetector`).
+   * Applies to a fresh run only: `resume` restores the checkpoint's model instead.
+   */
+  from?: string;
+  /** The `from` model's class names, one per line, background first (when it carries none of its own). */
+  fromClasses?: string;
   /** Continue from the latest checkpoint in `outDir/checkpoints` (error when there is none). */
   resume?: boolean;
   /** Overrides of the config's `train` section (CLI flags). */
@@ -112,7 +121,11 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
   const issues = issueCounts(train.issues);
   if (issues) log(`warning: train split ${train.source}: ${issues} (\`dataset check\` lists each)`);
   const numClasses = train.categories.length + 1;
-  if (numClasses !== parsed.config.numClasses) {
+  if (opts.from && opts.weights) {
+    throw new TrainingConfigError('--from (a full detector) and --weights (a backbone) exclude each other');
+  }
+  // Fine-tuning gives the model the dataset's classes, whatever the config's model.numClasses says.
+  if (!opts.from && numClasses !== parsed.config.numClasses) {
     throw new TrainingConfigError(
       `${src}: model.numClasses is ${parsed.config.numClasses} but the dataset ${opts.dataset.root} has ${train.categories.length} classes + background`,
     );
@@ -129,7 +142,14 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     source: src,
     iterationsPerEpoch: loader.batchesPerEpoch,
   });
-  const modelConfig: FasterRcnnConfig = { ...parsed.config, seed: cfg.seed };
+  // Read on resume too: its quirks (frozenBnEps) shape the model the checkpoint is restored into.
+  const fromWeights = opts.from ? loadWeights(opts.from) : undefined;
+  const modelConfig: FasterRcnnConfig = {
+    ...parsed.config,
+    numClasses,
+    seed: cfg.seed,
+    ...weightSetQuirks(fromWeights, parsed.config, log),
+  };
   const samplerRng = { rpnSampler: new Rng(cfg.seed).fork(105), boxSampler: new Rng(cfg.seed).fork(107) };
   const model = buildFasterRcnn(modelConfig, {
     rpnSampler: new BalancedPositiveNegativeSampler(
@@ -157,6 +177,21 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
         );
       }
     }
+    if (cfg.freezeRpn) model.rpn.requiresGrad(false);
+    if (fromWeights && !opts.resume) {
+      const { names, from } = await sourceClassNames(fromWeights, opts.fromClasses);
+      const report = initFromDetector(model, fromWeights, classes, names, from);
+      for (const line of describeDetectorInit(report)) log(line);
+    } else if (opts.from) {
+      log(`--resume: the checkpoint holds the model; --from ${opts.from} is not applied again`);
+    }
+    if (opts.from || cfg.freezeRpn || cfg.backboneLrMultiplier !== 1) {
+      const all = model.namedParameters().length;
+      log(
+        `trainable: ${model.trainableParameters().length} of ${all} parameter tensors (trainableLayers ${modelConfig.trainableLayers}, ` +
+          `backboneNorm ${modelConfig.backboneNorm}, RPN ${cfg.freezeRpn ? 'frozen' : 'trained'}, backbone lr ×${cfg.backboneLrMultiplier})`,
+      );
+    }
     const sidecar = {
       format: 'resdet-checkpoint',
       version: 1,
@@ -164,6 +199,7 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       config: modelConfig,
       classes,
       numClasses,
+      ...(opts.from ? { finetunedFrom: opts.from } : {}),
     };
     const store = new DirectoryCheckpointStore({
       dir: path.join(opts.outDir, 'checkpoints'),
@@ -260,6 +296,22 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Settings that belong to the weight set a fine-tuning run starts from: FrozenBatchNorm eps of torchvision's
+ * COCO_V1 weights (0, `overwrite_eps`), or the eps a resdet checkpoint was trained with.
+ */
+function weightSetQuirks(
+  w: LoadedWeights | undefined,
+  config: Readonly<FasterRcnnConfig>,
+  log: (msg: string) => void,
+): Partial<FasterRcnnConfig> {
+  const eps =
+    w?.known?.quirks.frozenBnEps ?? (w?.meta?.config as Partial<FasterRcnnConfig> | undefined)?.frozenBnEps;
+  if (eps === undefined || config.backboneNorm !== 'frozen' || eps === config.frozenBnEps) return {};
+  log(`frozenBnEps ${eps}: the eps ${w!.file} was trained with (the config says ${config.frozenBnEps})`);
+  return { frozenBnEps: eps };
 }
 
 function restrictGt(gt: CocoDataset, ids: Set<number>): CocoDataset {

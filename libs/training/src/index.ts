@@ -21,4 +21,6 @@ export * from './abort-on-signals';
 export * from './line-chart-svg';
 export * from './loss-curve';
 export * from './wasm-fast-backprop';
+export * from './class-transfer';
+export * from './detector-init';
 export * from './detection-training';

@@ -46,6 +46,41 @@ beforeAll(async () => {
 });
 
 describe('Sgd', () => {
+  it('lrMultiplier is a torch param group with lr = multiplier × lr (momentum buffers hold no lr)', () => {
+    const a = tf.variable(tf.tensor1d([1]));
+    const b = tf.variable(tf.tensor1d([1]));
+    const opt = new Sgd(
+      [
+        ['backbone.w', a],
+        ['head.w', b],
+      ],
+      { momentum: 0.5, lrMultiplier: (n) => (n.startsWith('backbone.') ? 0.1 : 1) },
+    );
+    // step 1: buf = g = 2; a -= 0.1·1·2, b -= 1·1·2.  step 2: buf = 0.5·2 + 2 = 3; a -= 0.1·0.5·3, b -= 0.5·3
+    opt.step(
+      new Map([
+        ['backbone.w', tf.tensor1d([2])],
+        ['head.w', tf.tensor1d([2])],
+      ]),
+      1,
+    );
+    opt.step(
+      new Map([
+        ['backbone.w', tf.tensor1d([2])],
+        ['head.w', tf.tensor1d([2])],
+      ]),
+      0.5,
+    );
+    expect(a.dataSync()[0]).toBeCloseTo(1 - 0.2 - 0.15, 6);
+    expect(b.dataSync()[0]).toBeCloseTo(1 - 2 - 1.5, 6);
+    expect(() => new Sgd([['x', a]], { lrMultiplier: () => -1 })).toThrow(
+      'sgd: lr multiplier of "x" must be a finite number ≥ 0, got -1',
+    );
+    opt.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
   it('matches a hand-worked momentum + weight decay step (first step buf = d_p)', () => {
     const p = tf.variable(tf.tensor1d([1, -2]));
     const opt = new Sgd([['p', p]], { momentum: 0.9, weightDecay: 0.1 });

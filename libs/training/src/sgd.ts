@@ -17,6 +17,11 @@ export interface SgdOptions {
    * the parameter's torchvision name. The detection reference decays everything (the default).
    */
   noWeightDecay?: (name: string) => boolean;
+  /**
+   * Per-parameter learning-rate factor (torch param groups whose `lr` is a multiple of the base lr, scaled
+   * alike by the schedule), e.g. 0.1 for the backbone when fine-tuning. Default 1 for every parameter.
+   */
+  lrMultiplier?: (name: string) => number;
 }
 
 /** Parameter names and tensors an optimizer updates (`Module.trainableParameters()`). */
@@ -53,6 +58,7 @@ export class Sgd {
   readonly weightDecay: number;
   readonly nesterov: boolean;
   private readonly noWeightDecay: (name: string) => boolean;
+  private readonly lrMultiplier: (name: string) => number;
   private readonly params: Map<string, tf.Variable>;
   private readonly buffers = new Map<string, tf.Tensor>();
 
@@ -62,6 +68,7 @@ export class Sgd {
     this.weightDecay = opts.weightDecay ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.noWeightDecay = opts.noWeightDecay ?? (() => false);
+    this.lrMultiplier = opts.lrMultiplier ?? (() => 1);
     for (const [field, v] of [
       ['momentum', this.momentum],
       ['dampening', this.dampening],
@@ -78,6 +85,11 @@ export class Sgd {
     this.params = new Map();
     for (const [name, v] of params) {
       if (this.params.has(name)) throw new TrainingConfigError(`sgd: parameter "${name}" is listed twice`);
+      const m = this.lrMultiplier(name);
+      if (!Number.isFinite(m) || m < 0)
+        throw new TrainingConfigError(
+          `sgd: lr multiplier of "${name}" must be a finite number ≥ 0, got ${m}`,
+        );
       this.params.set(name, v);
     }
   }
@@ -117,7 +129,7 @@ export class Sgd {
             : dp.clone();
           dp = this.nesterov ? tf.add(dp, tf.mul(b, this.momentum)) : b;
         }
-        return [tf.sub(p, tf.mul(dp, lr)), b] as const;
+        return [tf.sub(p, tf.mul(dp, lr * this.lrMultiplier(name))), b] as const;
       });
       p.assign(next);
       next.dispose();

@@ -1,4 +1,15 @@
-import { resolveTrainingConfig, scheduleFromConfig, TRAINING_DEFAULTS } from './training.config';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import {
+  resolveTrainingConfig,
+  scheduleFromConfig,
+  sgdFromConfig,
+  TRAINING_DEFAULTS,
+} from './training.config';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('resolveTrainingConfig', () => {
   it('fills the reference defaults and the reference warm-up from the epoch length', () => {
@@ -46,5 +57,35 @@ describe('resolveTrainingConfig', () => {
     });
     expect(() => resolveTrainingConfig({ lr: 1 } as never, ctx)).toThrow(/unknown train setting\(s\) lr/);
     expect(() => resolveTrainingConfig({})).toThrow(/warmupIters is not set/);
+    expect(() => resolveTrainingConfig({ backboneLrMultiplier: -0.1 }, ctx)).toThrow(
+      'configs/x.json: train.backboneLrMultiplier must be a number ≥ 0, got -0.1',
+    );
+    expect(() => resolveTrainingConfig({ freezeRpn: 'yes' } as never, ctx)).toThrow(
+      'train.freezeRpn must be true or false, got "yes"',
+    );
+  });
+
+  it('sgdFromConfig gives parameters under backbone. the backbone lr multiplier', () => {
+    const cfg = resolveTrainingConfig({ backboneLrMultiplier: 0.1, warmupIters: 0 });
+    expect(cfg).toMatchObject({ freezeRpn: false, backboneLrMultiplier: 0.1 });
+    const v = tf.variable(tf.tensor1d([1]));
+    const w = tf.variable(tf.tensor1d([1]));
+    const opt = sgdFromConfig(
+      [
+        ['backbone.fpn.layer_blocks.0.0.weight', v],
+        ['rpn.head.conv.0.0.weight', w],
+      ],
+      { ...cfg, weightDecay: 0, momentum: 0 },
+    );
+    opt.step(
+      new Map([
+        ['backbone.fpn.layer_blocks.0.0.weight', tf.tensor1d([1])],
+        ['rpn.head.conv.0.0.weight', tf.tensor1d([1])],
+      ]),
+      1,
+    );
+    expect([v.dataSync()[0], w.dataSync()[0]]).toEqual([Math.fround(0.9), 0]);
+    opt.dispose();
+    tf.dispose([v, w]);
   });
 });

@@ -45,6 +45,16 @@ export interface TrainingConfig {
   bestMetric: string;
   /** One loss-curve point per this many iterations. */
   historyEvery: number;
+  /**
+   * Fine-tuning: the RPN's parameters get no updates (its loss still trains the backbone, as with
+   * `requires_grad_(False)` in torch).
+   */
+  freezeRpn: boolean;
+  /**
+   * Fine-tuning: learning-rate factor of everything under torchvision's `model.backbone` (ResNet body + FPN), a
+   * torch param group with `lr = baseLr × backboneLrMultiplier`; 1 = one lr for all.
+   */
+  backboneLrMultiplier: number;
 }
 
 /** torchvision detection reference defaults (single process, batch 2 → lr scaled 0.02 × 2 / 16). */
@@ -67,6 +77,8 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   evalEvery: 0,
   bestMetric: 'AP50',
   historyEvery: 10,
+  freezeRpn: false,
+  backboneLrMultiplier: 1,
 });
 
 /**
@@ -115,7 +127,9 @@ export function resolveTrainingConfig(
   int('keepLast', 1);
   int('evalEvery', 0);
   int('historyEvery', 1);
+  pos('backboneLrMultiplier', true);
   if (typeof cfg.nesterov !== 'boolean') fail('nesterov', 'true or false', cfg.nesterov);
+  if (typeof cfg.freezeRpn !== 'boolean') fail('freezeRpn', 'true or false', cfg.freezeRpn);
   if (!(cfg.warmupFactor > 0 && cfg.warmupFactor <= 1)) fail('warmupFactor', 'in (0, 1]', cfg.warmupFactor);
   if (cfg.clipGradNorm !== null && !(typeof cfg.clipGradNorm === 'number' && cfg.clipGradNorm > 0))
     fail('clipGradNorm', 'null or a number > 0', cfg.clipGradNorm);
@@ -154,7 +168,16 @@ export function scheduleFromConfig(cfg: Required<TrainingConfig>): LrSchedule {
   });
 }
 
-/** The run's optimizer over `params` (weight decay on every parameter, as the reference does). */
+/**
+ * The run's optimizer over `params` (weight decay on every parameter, as the reference does); parameters under
+ * `backbone.` step with `backboneLrMultiplier` × the scheduled lr.
+ */
 export function sgdFromConfig(params: NamedVariables, cfg: TrainingConfig): Sgd {
-  return new Sgd(params, { momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov });
+  const backbone = cfg.backboneLrMultiplier ?? 1;
+  return new Sgd(params, {
+    momentum: cfg.momentum,
+    weightDecay: cfg.weightDecay,
+    nesterov: cfg.nesterov,
+    lrMultiplier: backbone === 1 ? undefined : (name) => (name.startsWith('backbone.') ? backbone : 1),
+  });
 }

@@ -20,6 +20,8 @@ interface TrainFlags {
   dataset?: string;
   format: 'coco' | 'voc';
   weights?: string;
+  from?: string;
+  fromClasses?: string;
   out?: string;
   resume?: boolean;
   iterations?: number;
@@ -132,8 +134,9 @@ export function printTrainingSummary(
 }
 
 /**
- * `train --config C --dataset DIR [--format coco|voc] [--weights W] [--out DIR] [--resume] [--iterations N]
- * [--batch-size B] [--seed S] [--backend B]`: trains a detector (see `runDetectionTraining` in @resdet/training).
+ * `train --config C --dataset DIR [--format coco|voc] [--weights W | --from MODEL [--from-classes FILE]] [--out DIR]
+ * [--resume] [--iterations N] [--batch-size B] [--seed S] [--backend B]`: trains a detector, or fine-tunes one
+ * (`--from`) (see `runDetectionTraining` in @resdet/training).
  * SIGINT/SIGTERM: the current step finishes, a checkpoint is written, and the command exits 0 (a second signal
  * kills it). A NaN/Inf loss stops with exit code 1 and names the last good checkpoint.
  */
@@ -143,6 +146,7 @@ export class TrainCommand extends CommandRunner {
     if (!f.config) throw new Error('train: --config configs/<name>.json is required');
     if (!f.dataset) throw new Error('train: --dataset DIR is required (a COCO-2017 or VOC2007 tree)');
     const weights = f.weights && (await resolveWeightsFlag(f.weights, { offline: f.offline }));
+    const from = f.from && (await resolveWeightsFlag(f.from, { flag: '--from', offline: f.offline }));
     const log = cliLogger('train');
     await initRuntime({ backend: f.backend, env: process.env, log: (m) => log.info(m) });
     let config: unknown;
@@ -165,6 +169,8 @@ export class TrainCommand extends CommandRunner {
         dataset: { root: f.dataset, format: f.format },
         outDir,
         weights,
+        from,
+        fromClasses: f.fromClasses,
         resume: f.resume,
         train: { maxIterations: f.iterations, batchSize: f.batchSize, seed: f.seed, baseLr: f.lr },
         signal: stop.signal,
@@ -220,6 +226,23 @@ export class TrainCommand extends CommandRunner {
   })
   parseOffline(): boolean {
     return true;
+  }
+
+  @Option({
+    flags: '--from <model>',
+    description:
+      'fine-tune a full detector (registry name, torchvision .pth, .safetensors, resdet checkpoint): its rows are carried to the dataset classes by name',
+  })
+  parseFrom(v: string): string {
+    return v;
+  }
+
+  @Option({
+    flags: '--from-classes <file>',
+    description: "the --from model's class names, one per line, background first (when it has none)",
+  })
+  parseFromClasses(v: string): string {
+    return v;
   }
 
   @Option({ flags: '--out <dir>', description: 'output folder (default runs/<config name>)' })
