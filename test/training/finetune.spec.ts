@@ -114,7 +114,7 @@ describe('train --from: fine-tune the shapes-demo detector to other classes', ()
     } finally {
       detector.dispose();
     }
-  }, 180_000);
+  }, 600_000);
 
   it('--resume continues a fine-tuning run exactly (the --from init applies only to the fresh run)', async () => {
     // Compared with the uninterrupted run of the test above (out dir a).
@@ -135,5 +135,5 @@ describe('train --from: fine-tune the shapes-demo detector to other classes', ()
       ([k, t]) => !Buffer.from(b.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer)),
     );
     expect(differ.map(([k]) => k)).toEqual([]);
-  }, 180_000);
+  }, 600_000);
 });
