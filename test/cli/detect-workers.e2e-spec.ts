@@ -6,7 +6,7 @@ import { REPO_ROOT, runCli } from '../support/cli';
 
 const MODEL = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'shapes-demo.safetensors');
 
-describe('detect --workers (e2e, built CLI)', () => {
+describe('detect and eval --model --workers (e2e, built CLI)', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'resdet-workers-'));
   const images = path.join(root, 'shapes', 'train');
   const withCorrupt = path.join(root, 'with-corrupt');
@@ -16,7 +16,7 @@ describe('detect --workers (e2e, built CLI)', () => {
       out: path.join(root, 'shapes'),
       format: 'coco',
       count: 7,
-      valCount: 0,
+      valCount: 6,
       seed: 5,
     });
     mkdirSync(withCorrupt);
@@ -73,5 +73,37 @@ describe('detect --workers (e2e, built CLI)', () => {
     expect(r.status).toBe(0);
     const results = JSON.parse(readFileSync(out, 'utf8')) as { file_name: string }[];
     expect(new Set(results.map((x) => x.file_name))).toEqual(new Set(readdirSync(images)));
+  });
+
+  it('eval --model gives the same report with 2 workers as with 1', () => {
+    const evalModel = (workers: number) => {
+      const out = path.join(root, `eval-w${workers}.json`);
+      const r = runCli(
+        [
+          'eval',
+          '--model',
+          MODEL,
+          '--dataset',
+          path.join(root, 'shapes'),
+          '--split',
+          'val',
+          '--engine',
+          'tfjs',
+          '--workers',
+          String(workers),
+          '--json',
+          out,
+        ],
+        { timeoutMs: 300_000 },
+      );
+      expect(r.status).toBe(0);
+      return { stdout: r.stdout, stderr: r.stderr, json: readFileSync(out, 'utf8') };
+    };
+    const one = evalModel(1);
+    const two = evalModel(2);
+    expect(two.stderr).toMatch(/2 detector workers/);
+    expect(two.json).toBe(one.json);
+    expect(two.stdout).toBe(one.stdout);
+    expect(one.stdout).toMatch(/Average Precision {2}\(AP\) @\[ IoU=0.50 /);
   });
 });
