@@ -90,8 +90,10 @@ export async function openDetectorPool(
       new Promise<Extract<WorkerReply, { type: 'ready' }>>((resolve, reject) => {
         w.on('message', (m: WorkerReply) => {
           if (m.type === 'log') {
-            // Every worker logs the same load report: show worker 0's, and anything unusual from all.
-            if (index === 0 || m.warning) log?.(m.warning ? `worker ${index}: ${m.message}` : m.message);
+            // Every worker logs the same load report: show worker 0's (its backend is in the pool's own line
+            // below), and anything unusual from all.
+            if (m.warning) log?.(`worker ${index}: ${m.message}`);
+            else if (index === 0 && !m.message.startsWith('resdet: tensor backend')) log?.(m.message);
           } else if (m.type === 'ready') {
             idle.push(w);
             resolve(m);

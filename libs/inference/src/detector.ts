@@ -123,7 +123,7 @@ export async function openDetectionEngine(
 async function workerCount(opts: OpenDetectorOptions): Promise<number> {
   let n = opts.workers ?? 1;
   if (n === 'auto') {
-    const backend = await initRuntime({ backend: opts.backend, env: opts.env });
+    const backend = await initRuntime({ backend: opts.backend, env: opts.env, log: opts.log });
     const cpuTfjs = chooseEngine(opts.engine ?? 'tfjs', backend) === 'tfjs' && !backendCaps(backend).gpu;
     n = cpuTfjs ? availableParallelism() : 1;
   }
