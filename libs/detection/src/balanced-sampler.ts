@@ -16,7 +16,12 @@ import type { Rng } from '@resdet/random';
 
 export type SamplerMode = 'random' | 'first';
 
-export class BalancedPositiveNegativeSampler {
+/** Picks positives/negatives from per-image labels (≥1 pos, 0 neg, <0 ignore); the RPN and RoI heads take any of these. */
+export interface FgBgSampler {
+  sample(labels: ArrayLike<number>[]): [Uint8Array[], Uint8Array[]];
+}
+
+export class BalancedPositiveNegativeSampler implements FgBgSampler {
   constructor(
     readonly batchSizePerImage: number,
     readonly positiveFraction: number,

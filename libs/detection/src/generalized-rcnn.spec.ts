@@ -17,7 +17,7 @@ import { readSafetensors } from '@resdet/checkpoint';
 import { CONV_WEIGHT_LAYOUT, HostTensor, LINEAR_WEIGHT_LAYOUT, StateDict } from '@resdet/nn';
 import { buildDetector, buildFasterRcnn } from './builders';
 import { FasterRcnnConfig, resolveConfig } from './faster-rcnn.config';
-import type { FgBgSampler } from './region-proposal-network';
+import type { FgBgSampler } from './balanced-sampler';
 import { ReplaySampler } from '../../../test/support/replay-sampler';
 import type { DetectionLosses, GeneralizedRCNN } from './generalized-rcnn';
 import type { TargetBoxes } from './roi-heads';
@@ -172,7 +172,7 @@ describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — 
     expect(head.numAnchorsPerLevel).toEqual(ints('eval.num_anchors_per_level'));
     expect(maxAbs(head.anchors, floats('eval.anchors'))).toBe(0);
     expect(maxAbs(head.objectness.dataSync(), floats('eval.objectness'))).toBeLessThan(1e-4);
-    const proposals = model.rpn.filterProposals(head, batch.imageSizes);
+    const proposals = await model.rpn.forward(shapes, features);
     tf.dispose([head.objectness, head.deltas]);
     for (const i of [0, 1]) {
       const theirs = { boxes: floats(`eval.proposals.${i}`), scores: floats(`eval.proposal_scores.${i}`) };

@@ -3,7 +3,9 @@ import { Module, type StateDict } from '@resdet/nn';
 import { Rng } from '@resdet/random';
 import type { Backbone } from './backbone';
 import type { GeneralizedRCNNTransform, ImageBatch } from './transform';
-import type { BatchShapes, RegionProposalNetwork, RpnLossTargets } from './region-proposal-network';
+import type { BatchShapes } from './batch-shapes';
+import type { RegionProposalNetwork } from './region-proposal-network';
+import type { RpnLossTargets } from './rpn-anchor-targets';
 import type { Detections } from './postprocess';
 import type { RoIHeads, RoiTrainingSamples, TargetBoxes } from './roi-heads';
 

@@ -9,7 +9,8 @@ import { crossEntropySum, smoothL1LossSum } from './losses';
 import { MultiScaleRoIAlign } from './multi-scale-roi-align';
 import { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, Matcher } from './matcher';
 import { Detections, postprocessDetections } from './postprocess';
-import type { FgBgSampler, HW } from './region-proposal-network';
+import type { FgBgSampler } from './balanced-sampler';
+import type { HW } from './batch-shapes';
 
 /** Pools RoI features: proposals per image (xyxy, resized pixels) → [R, S, S, C] in image order. */
 export interface BoxRoiPool {

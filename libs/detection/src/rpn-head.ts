@@ -1,12 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Module, ReLU, Sequential } from '@resdet/nn';
 import { Rng } from '@resdet/random';
+import { BoxCoder } from './box-coder';
 
 /** Per-level RPN outputs, NHWC: objectness [N, H, W, A] logits and deltas [N, H, W, 4A] (anchor-major, dx dy dw dh). */
 export interface RpnHeadOutput {
   objectness: tf.Tensor4D[];
   deltas: tf.Tensor4D[];
 }
+
+/** The head's outputs for a batch, flattened in torchvision's order (level, location, anchor), with their anchors. */
+export interface RpnFlatOutputs {
+  /** [N, A] logits, A = Σ Hₗ·Wₗ·anchorsPerLocation. */
+  objectness: tf.Tensor2D;
+  /** [N, A, 4] deltas (dx, dy, dw, dh), coded by {@link RPN_BOX_CODER}. */
+  deltas: tf.Tensor3D;
+  /** [A, 4] xyxy anchors (shared by every image; owned by the anchor generator's cache — do not mutate). */
+  anchors: Float32Array;
+  numAnchorsPerLevel: number[];
+}
+
+/** torchvision's RPN codes its deltas with weights (1, 1, 1, 1); targets are encoded and proposals decoded with it. */
+export const RPN_BOX_CODER = new BoxCoder([1, 1, 1, 1]);
 
 /**
  * torchvision's `RPNHead` (version 2 names): `convDepth` shared 3×3 conv + ReLU layers (`conv.0.0`, `conv.1.0`, …:
@@ -64,7 +79,7 @@ export class RPNHead extends Module {
 }
 
 /** `normal_(weight, std)` and `constant_(bias, 0)` on a conv (weights drawn in torch's OIHW order). */
-export function normalInit(conv: Conv2d, std: number, rng: Rng): void {
+function normalInit(conv: Conv2d, std: number, rng: Rng): void {
   const [kh, kw, i, o] = conv.weight.shape;
   const w = tf.tidy(() =>
     tf.transpose(tf.tensor4d(rng.normalArray(o * i * kh * kw, 0, std), [o, i, kh, kw]), [2, 3, 1, 0]),

@@ -1,4 +1,4 @@
-import { filterProposals, sigmoid, topKDescending } from './region-proposal-network';
+import { filterProposals, sigmoid, topKDescending } from './proposal-filter';
 
 describe('filterProposals (torchvision filter_proposals, hand-worked)', () => {
   // two levels: level 0 has 3 anchors, level 1 has 1; all deltas zero (proposal = anchor)
