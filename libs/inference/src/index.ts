@@ -19,3 +19,4 @@ export * from './coco-results';
 export * from './dataset-split';
 export * from './predict-dataset';
 export * from './evaluate-detector';
+export * from './classifier';

@@ -1,9 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import * as tf from '@tensorflow/tfjs-core';
-import { initRuntime } from '@resdet/runtime';
-import { readStateDict } from '@resdet/checkpoint';
 import { readImage } from '@resdet/data';
-import { buildResNet, preprocessForClassification, topK } from '@resdet/resnet';
 import { positiveInt } from '../common/model-options';
 import { resolveWeightsFlag } from '../common/weights-flag';
 
@@ -34,33 +30,22 @@ export class ClassifyCommand extends CommandRunner {
         'classify: --weights is required (a torchvision .pth or .safetensors, or a registry name)',
       );
     const weights = await resolveWeightsFlag(opts.weights, { offline: opts.offline });
-    await initRuntime({
+    // The tensor libraries load when the command runs, not when the CLI starts.
+    const { openClassifier } = await import('@resdet/inference');
+    const classifier = await openClassifier({
+      arch: opts.arch,
+      weights,
+      resize: opts.resize,
+      crop: opts.crop,
       backend: opts.backend,
       env: process.env,
       log: (m) => process.stderr.write(m + '\n'),
     });
-    const sd = readStateDict(weights);
-    const fcWeight = sd.get('fc.weight');
-    const numClasses = fcWeight?.shape[0] ?? 1000;
-    const model = buildResNet(opts.arch, { numClasses, skipInit: true });
     try {
-      try {
-        model.loadStateDict(sd);
-      } catch (e) {
-        throw new Error(`checkpoint ${weights} (--arch ${opts.arch}): ${(e as Error).message}`);
-      }
-      model.eval();
       for (const file of images) {
-        const img = await readImage(file);
-        const logits = tf.tidy(() => {
-          const x = preprocessForClassification(img, { resize: opts.resize, crop: opts.crop });
-          return model.forward(x);
-        });
-        const values = Array.from(await logits.data());
-        logits.dispose();
-        const top5 = topK(values, 5);
+        const { logits, top5 } = await classifier.classify(await readImage(file));
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ file, logits: values, top5 }) + '\n');
+          process.stdout.write(JSON.stringify({ file, logits, top5 }) + '\n');
         } else {
           process.stdout.write(
             `${file}: ${top5.map(([i, p]) => `${i} (${(100 * p).toFixed(2)}%)`).join(', ')}\n`,
@@ -68,7 +53,7 @@ export class ClassifyCommand extends CommandRunner {
         }
       }
     } finally {
-      model.dispose();
+      classifier.dispose();
     }
   }
 
