@@ -14,7 +14,7 @@ import {
 import { createProgress } from '../common/progress';
 import { positiveInt } from '../common/model-options';
 import { packageRoot } from '../common/package-root';
-import { cliLogger, trainingReporter } from './train.command';
+import { cliLogger, trainingReporter } from '../common/training-log';
 
 /** Repository `configs/shapes_demo.json`. */
 const DEMO_CONFIG = path.join(packageRoot(), 'configs', 'shapes_demo.json');
