@@ -19,6 +19,7 @@ import { initRuntime } from '@resdet/runtime';
 import { readSafetensors } from '@resdet/checkpoint';
 import { buildFasterRcnn, resolveArchConfig, setupScales } from '@resdet/detection';
 import { CLI_ENTRY } from '../support/cli';
+import { maxAbsDiff } from '../support/max-abs-diff';
 
 const repo = path.join(__dirname, '..', '..');
 const FIX = path.join(repo, 'test/fixtures/detection');
@@ -199,8 +200,6 @@ describe('export-onnx', () => {
         logits.set((ho.class_logits.data as Float32Array).subarray(q * k, (q + 1) * k), r * k);
         deltas.set((ho.box_regression.data as Float32Array).subarray(q * 4 * k, (q + 1) * 4 * k), r * 4 * k);
       });
-      const maxAbsDiff = (a: Float32Array, b: Float32Array) =>
-        a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
       expect(maxAbsDiff(logits, fixture('eval.class_logits').data as Float32Array)).toBeLessThan(1e-4);
       expect(maxAbsDiff(deltas, fixture('eval.box_regression').data as Float32Array)).toBeLessThan(1e-4);
 

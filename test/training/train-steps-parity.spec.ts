@@ -21,7 +21,7 @@ import type { HostTensor, StateDict } from '@resdet/nn';
 import { buildFasterRcnn, resolveConfig, type GeneralizedRCNN, type TargetBoxes } from '@resdet/detection';
 import { clipGradNorm, registerFastWasmBackprop, Sgd } from '@resdet/training';
 import { ReplaySampler } from '../support/replay-sampler';
-import { maxAbsDiff } from '../../libs/detection/src/ops-fixture.testing';
+import { maxAbsDiff } from '../support/max-abs-diff';
 
 /** Each step's four losses, relative to torchvision's (float32 sums in another order, compounded per step). */
 const LOSS_RTOL = 2e-4;

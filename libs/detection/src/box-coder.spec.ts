@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { BBOX_XFORM_CLIP, BoxCoder } from './box-coder';
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** Boxes/deltas vs torchvision: host and device versions. */
 const BOX_TOL = 1e-4;

@@ -10,7 +10,8 @@ import {
   selectBoxes,
   xywhToXyxy,
 } from './box-ops';
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** Host box ops are float32-exact; tensor versions get BOX_TOL. */
 const BOX_TOL = 1e-4;

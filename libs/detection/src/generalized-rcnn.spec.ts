@@ -21,6 +21,7 @@ import type { FgBgSampler } from './balanced-sampler';
 import { ReplaySampler } from '../../../test/support/replay-sampler';
 import type { DetectionLosses, GeneralizedRCNN } from './generalized-rcnn';
 import type { TargetBoxes } from './roi-heads';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 const DIR = join(__dirname, '../../../test/fixtures/detection');
 
@@ -127,13 +128,6 @@ function expectSameResults(
   expect(unmatched).toEqual([]);
 }
 
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });
 });
@@ -165,13 +159,16 @@ describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — 
     // FPN outputs (stored NCHW; v2 only: its FPN has BatchNorm)
     for (const name of (meta.featureNames ?? []) as string[]) {
       const nchw = tf.tidy(() => tf.transpose(features.get(name)!, [0, 3, 1, 2]).dataSync());
-      expect({ name, d: maxAbs(nchw, floats(`eval.features.${name}`)) < 1e-4 }).toEqual({ name, d: true });
+      expect({ name, d: maxAbsDiff(nchw, floats(`eval.features.${name}`)) < 1e-4 }).toEqual({
+        name,
+        d: true,
+      });
     }
 
     const head = model.rpn.headOutputs(shapes, features);
     expect(head.numAnchorsPerLevel).toEqual(ints('eval.num_anchors_per_level'));
-    expect(maxAbs(head.anchors, floats('eval.anchors'))).toBe(0);
-    expect(maxAbs(head.objectness.dataSync(), floats('eval.objectness'))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(head.anchors, floats('eval.anchors'))).toBe(0);
+    expect(maxAbsDiff(head.objectness.dataSync(), floats('eval.objectness'))).toBeLessThan(1e-4);
     const proposals = await model.rpn.forward(shapes, features);
     tf.dispose([head.objectness, head.deltas]);
     for (const i of [0, 1]) {
@@ -186,8 +183,8 @@ describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — 
       torchProposals,
       batch.imageSizes,
     );
-    expect(maxAbs(classLogits.dataSync(), floats('eval.class_logits'))).toBeLessThan(1e-4);
-    expect(maxAbs(boxRegression.dataSync(), floats('eval.box_regression'))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(classLogits.dataSync(), floats('eval.class_logits'))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(boxRegression.dataSync(), floats('eval.box_regression'))).toBeLessThan(1e-4);
     tf.dispose([classLogits, boxRegression, batch.tensors, ...features.values()]);
 
     const dets = await model.predict(imgs);
@@ -275,7 +272,7 @@ describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — 
             : g.clone();
       const ours = torchLayout.dataSync();
       torchLayout.dispose();
-      const relErr = (ref: Float32Array) => maxAbs(ours, ref) / Math.max(...Array.from(ref, Math.abs));
+      const relErr = (ref: Float32Array) => maxAbsDiff(ours, ref) / Math.max(...Array.from(ref, Math.abs));
       const torchErr = meta.torchFloat32GradRelErr?.[name] as number | undefined;
       if (torchErr === undefined) {
         const err = relErr(floats(`grad.${name}`));
@@ -293,7 +290,7 @@ describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — 
     const buffers = new Map(model.namedBuffers());
     for (const name of (meta.batchNormNames ?? []) as string[]) {
       for (const stat of ['running_mean', 'running_var']) {
-        const d = maxAbs(buffers.get(`${name}.${stat}`)!.dataSync(), floats(`train.${name}.${stat}`));
+        const d = maxAbsDiff(buffers.get(`${name}.${stat}`)!.dataSync(), floats(`train.${name}.${stat}`));
         expect({ name, stat, ok: d < 1e-4 }).toEqual({ name, stat, ok: true });
       }
     }
@@ -409,7 +406,7 @@ describe('GeneralizedRCNN paths webgpu uses, checked on wasm', () => {
     namesA.forEach(([name, va], i) => {
       const ga = Array.from(one.grads[va.name].dataSync());
       const gb = Array.from(two.grads[namesB[i][1].name].dataSync());
-      expect({ name, same: maxAbs(ga, gb) === 0 }).toEqual({ name, same: true });
+      expect({ name, same: maxAbsDiff(ga, gb) === 0 }).toEqual({ name, same: true });
     });
     // both models updated their running stats exactly once
     expect(b.namedBuffers().map(([n, t]) => [n, Array.from(t.dataSync())])).toEqual(

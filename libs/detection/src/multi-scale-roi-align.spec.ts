@@ -8,8 +8,9 @@ import {
   setupScales,
   toRoiFormat,
 } from './multi-scale-roi-align';
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
 import { roiAlign } from './roi-align';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** Pooled features vs torchvision (RoIAlign tolerance). */
 const ROI_ALIGN_TOL = 1e-5;

@@ -30,14 +30,3 @@ export function f32(a: F32): Decoded {
   for (let i = 0; i < data.length; i++) data[i] = buf.readFloatLE(i * 4);
   return { shape: a.shape, data };
 }
-
-/** Largest absolute elementwise difference; throws on a length mismatch. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
-}

@@ -1,5 +1,6 @@
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
 import { postprocessDetections, softmaxRows } from './postprocess';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** Detections vs torchvision: boxes (px) and scores. */
 const BOX_TOL = 1e-4;

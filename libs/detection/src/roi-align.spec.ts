@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '@resdet/nn';
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
 import { roiAlign, roiAlignReference } from './roi-align';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** RoIAlign outputs and input gradients vs torchvision. */
 const ROI_ALIGN_TOL = 1e-5;

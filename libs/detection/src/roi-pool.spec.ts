@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerAllGradients } from '@resdet/nn';
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
 import { roiPool, roiPoolReference } from './roi-pool';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** RoIPool picks input values: exact, gradients too. */
 const ROI_POOL_TOL = 0;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@resdet/random';
-import { f32, F32, maxAbsDiff, readOpsFixture } from './ops-fixture.testing';
+import { f32, F32, readOpsFixture } from './ops-fixture.testing';
 import {
   GeneralizedRCNNTransform,
   linearTaps,
@@ -9,6 +9,7 @@ import {
   resizeBoxes,
   resizedSize,
 } from './transform';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** Normalised, resized, padded batch vs torchvision. */
 const TRANSFORM_TOL = 1e-5;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { BatchNorm2d } from './index';
-import { maxAbsDiff, nnLayerFixture, toHost, toTensor } from './test-fixture';
+import { nnLayerFixture, toHost, toTensor } from './test-fixture';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 const fx = nnLayerFixture().batchnorm2d;
 
@@ -41,9 +42,9 @@ describe('BatchNorm2d', () => {
     load(bn);
     const x = toTensor(fx.x);
     const y = bn.train().forward(x);
-    expect(maxAbsDiff(y, fx.y_train)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(bn.runningMean, fx.running_mean1)).toBeLessThan(1e-6);
-    expect(maxAbsDiff(bn.runningVar, fx.running_var1)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(y.dataSync(), fx.y_train.data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(bn.runningMean.dataSync(), fx.running_mean1)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(bn.runningVar.dataSync(), fx.running_var1)).toBeLessThan(1e-5);
     const sd = bn.stateDict();
     expect(sd.get('num_batches_tracked')).toEqual({
       dtype: 'int64',
@@ -53,7 +54,7 @@ describe('BatchNorm2d', () => {
     const xe = toTensor(fx.x_eval);
     const before = tf.memory().numTensors;
     const ye = bn.eval().forward(xe);
-    expect(maxAbsDiff(ye, fx.y_eval)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(ye.dataSync(), fx.y_eval.data)).toBeLessThan(1e-5);
     ye.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y, xe]);

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Conv2d } from './index';
 import { Rng } from '@resdet/random';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 interface T {
   shape: number[];
@@ -13,10 +14,6 @@ interface T {
 const FIXTURE = path.join(__dirname, '../../../test/fixtures/resnet/nn-layers.json');
 const fx = JSON.parse(fs.readFileSync(FIXTURE, 'utf8'));
 const host = (t: T) => ({ dtype: 'float32' as const, shape: t.shape, data: Float32Array.from(t.data) });
-const maxAbsDiff = (a: tf.Tensor, b: T) => {
-  const d = a.dataSync();
-  return Math.max(...b.data.map((v, i) => Math.abs(v - d[i])));
-};
 
 describe.each(['cpu', 'wasm'])('Conv2d on %s', (backend) => {
   beforeAll(async () => {
@@ -64,7 +61,7 @@ describe.each(['cpu', 'wasm'])('Conv2d on %s', (backend) => {
       const x = tf.tensor(c.x.data, c.x.shape);
       const y = conv.forward(x);
       expect(y.shape).toEqual(c.y.shape);
-      expect(maxAbsDiff(y, c.y)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(y.dataSync(), c.y.data)).toBeLessThan(1e-5);
       tf.dispose([x, y]);
       expect(tf.memory().numTensors).toBe(before);
       // state dict round trip gives torch's OIHW back

@@ -27,10 +27,3 @@ export function toHost(t: FixtureTensor | number[], shape?: number[]): HostTenso
 export function toTensor(t: FixtureTensor): tf.Tensor {
   return tf.tensor(t.data, t.shape);
 }
-
-export function maxAbsDiff(a: tf.Tensor, b: FixtureTensor | number[]): number {
-  const d = a.dataSync();
-  const ref = Array.isArray(b) ? b : b.data;
-  if (d.length !== ref.length) throw new Error(`length ${d.length} vs ${ref.length}`);
-  return ref.reduce((m, v, i) => Math.max(m, Math.abs(v - d[i])), 0);
-}

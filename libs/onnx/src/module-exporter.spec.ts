@@ -14,7 +14,8 @@ import { ResNet, STAGE_NAMES } from '@resdet/resnet';
 import { GraphBuilder } from './graph-builder';
 import { ModuleExporter } from './module-exporter';
 import { OnnxCodec, OnnxDataType } from './onnx-proto';
-import { maxAbs, maxAbsDiff, nhwcToNchw, randomizeNorms } from './testing';
+import { maxAbs, nhwcToNchw, randomizeNorms } from './testing';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });

@@ -17,7 +17,8 @@ import { HostTensor } from '@resdet/nn';
 import { buildFasterRcnn, FasterRcnnConfig, GeneralizedRCNN, resolveConfig } from '@resdet/detection';
 import { HostImage, prepareBatch } from './host-transform';
 import { OrtFasterRcnn } from './ort-faster-rcnn';
-import { matchDetections, maxAbsDiff, randomizeNorms } from './testing';
+import { matchDetections, randomizeNorms } from './testing';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 const DIR = join(__dirname, '../../../test/fixtures/detection');
 

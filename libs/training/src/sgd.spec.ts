@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Sgd } from './sgd';
 import { TrainingConfigError } from './errors';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
 /** Fixture: tools/training/make_sgd_fixture.py (torch 1.13 torch.optim.SGD, 6 steps, lr changing per step). */
 const FIXTURE = JSON.parse(
@@ -25,13 +26,6 @@ const FIXTURE = JSON.parse(
     momentumBuffers: Record<string, number[]>;
   }[];
 };
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** A variable holding `values` (the temporary source tensor is freed). */
 function variableOf(values: number[], shape: number[]): tf.Variable {
