@@ -8,7 +8,7 @@ import * as path from 'path';
  * there why).
  *
  * Tolerances:
- * - detections (issue 9): webgpu's `predict` (awaited reads) vs wasm's (sync reads) — a one-to-one match with the same class,
+ * - detections: webgpu's `predict` (awaited reads) vs wasm's (sync reads) — a one-to-one match with the same class,
  *   IoU ≥ DET_MIN_IOU and |Δscore| ≤ DET_SCORE_TOL for ≥ DET_MIN_MATCHED of the detections (boxes near the
  *   top-100 cut or with near-equal scores may legitimately swap), and more than 10 detections;
  * - training: one two-phase step on webgpu (phase 1 reads proposals with `await data()`) and phase 2 on cpu with

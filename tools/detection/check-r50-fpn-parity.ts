@@ -1,5 +1,6 @@
 /**
- * `detect --arch fasterrcnn_resnet50_fpn --weights <torchvision .pth>` vs torchvision, full size (issue 3, "Proof").
+ * `detect --arch fasterrcnn_resnet50_fpn --weights <torchvision .pth>` vs torchvision, full size (the
+ * small fixtures prove the maths; this proves it holds at real widths and depths).
  *
  *   /usr/bin/python3 tools/detection/r50_fpn_parity.py --out /tmp/r50-fpn-parity     # weights + torchvision's answers
  *   node -r ./tools/register.js tools/detection/check-r50-fpn-parity.ts [--dir /tmp/r50-fpn-parity]

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Full-size parity data for ``detect --arch fasterrcnn_resnet50_fpn`` vs torchvision (issue 3, "Proof").
+"""Full-size parity data for ``detect --arch fasterrcnn_resnet50_fpn`` vs torchvision: the small fixtures
+prove the maths, this proves it holds at real widths and depths.
 
 Run with the system Python (torch 1.13 + torchvision 0.14):
 

@@ -5,9 +5,10 @@
  * and `fasterrcnn_resnet50_fpn_v2` assemble them (v2: BatchNorm2d body and FPN, two-conv RPN head,
  * FastRCNNConvFCHead), eval mode on two differently sized images, and one training step with torchvision's sampled
  * indices replayed (v2's BatchNorm layers on batch statistics, their running statistics checked after the step).
- * Tolerances (issue 3): boxes 1e-2 px, scores 1e-4, losses 1e-4 relative, gradients 1e-3 relative (v2: relative to
+ * Tolerances: boxes 1e-2 px, scores 1e-4, losses 1e-4 relative, gradients 1e-3 relative (v2: relative to
  * torch's float64 gradient, within the larger of 1e-3 and twice torch's own float32 error, see the test), FPN
- * outputs and BatchNorm running statistics 1e-4.
+ * outputs and BatchNorm running statistics 1e-4 — float32 with a different summation order than torch's kernels,
+ * and tight enough that any wrong step (a missed clip, an off-by-one anchor) fails.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'fs';
