@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
 import { initRuntime } from '@resdet/runtime';
+import * as tf from '@tensorflow/tfjs-core';
 import { runDetectionTraining } from '@resdet/training';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-broken-ann-'));
@@ -69,6 +70,7 @@ describe('training on broken annotations (e2e, library)', () => {
 
     const log: string[] = [];
     const losses: number[] = [];
+    const tensorsBefore = tf.memory().numTensors;
     const result = await runDetectionTraining({
       config,
       configSource: 'broken-annotations test',
@@ -97,5 +99,7 @@ describe('training on broken annotations (e2e, library)', () => {
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(result.modelFile && existsSync(result.modelFile)).toBe(true);
     expect(result.finalEval?.stats).toHaveLength(12);
+    // Weights, momentum buffers and every step's tensors are freed when the run returns.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });

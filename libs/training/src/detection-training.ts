@@ -36,6 +36,7 @@ import { metricsReport, namedStats } from './metrics-report';
 import { registerFastWasmBackprop } from './wasm-fast-backprop';
 import { Trainer, TrainerEvent, TrainResult } from './trainer';
 import { resolveTrainingConfig, scheduleFromConfig, sgdFromConfig, TrainingConfig } from './training.config';
+import type { Sgd } from './sgd';
 
 /** The `data` section of a config file. */
 export interface DataSettings {
@@ -163,6 +164,7 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       samplerRng.boxSampler,
     ),
   });
+  let optimizer: Sgd | undefined;
   try {
     if (opts.weights) {
       const w = loadWeights(opts.weights);
@@ -237,10 +239,11 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       return namedStats(result.stats);
     };
     const params = model.trainableParameters();
+    optimizer = sgdFromConfig(params, cfg);
     const trainer = new Trainer<PlannedBatch>({
       model: detectorTrainable(model),
       data,
-      optimizer: sgdFromConfig(params, cfg),
+      optimizer,
       lr: scheduleFromConfig(cfg),
       maxIterations: cfg.maxIterations,
       clipGradNorm: cfg.clipGradNorm ?? undefined,
@@ -294,6 +297,8 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     }
     return out;
   } finally {
+    // The momentum buffers as well as the weights: a process that trains twice keeps tf.memory() flat.
+    optimizer?.dispose();
     model.dispose();
   }
 }
