@@ -6,6 +6,11 @@
  *   node -r ./tools/register.js tools/detection/check-r50-fpn-parity.ts [--dir /tmp/r50-fpn-parity]
  *        [--engines tfjs,ort] [--only k91-zip,k7-fp16] [--no-control]
  *
+ * The same for `fasterrcnn_resnet50_fpn_v2` (the manifest names the arch; it has no eps control rows):
+ *
+ *   /usr/bin/python3 tools/detection/r50_fpn_v2_parity.py --out /tmp/r50-fpn-v2-parity
+ *   node -r ./tools/register.js tools/detection/check-r50-fpn-parity.ts --dir /tmp/r50-fpn-v2-parity
+ *
  * For every weights file in the folder's `manifest.json` and every engine, runs the CLI as a user does (a child
  * process: `detect --arch fasterrcnn_resnet50_fpn --weights W --engine E --out results.json IMAGES…`) and compares
  * its COCO results with torchvision's detections for the same file: a resdet detection matches a torchvision one
@@ -44,11 +49,14 @@ interface ManifestWeights {
 }
 
 interface Manifest {
+  /** `--arch` for detect (r50_fpn_v2_parity.py writes fasterrcnn_resnet50_fpn_v2); default fasterrcnn_resnet50_fpn. */
+  arch?: string;
   torch: string;
   torchvision: string;
   images: string[];
   weights: ManifestWeights[];
-  controls: {
+  /** r50_fpn_parity.py's FrozenBN eps controls (absent for v2, whose weights have no eps quirk). */
+  controls?: {
     unknownNamePath: string;
     expectMatchOf: string;
     torchvisionEps1e5Detections: Record<string, ImageDets>;
@@ -138,16 +146,15 @@ interface DetectRun {
   wallSeconds: number;
 }
 
-function runDetect(weights: string, engine: string, images: string[], outFile: string): DetectRun {
+function runDetect(
+  arch: string,
+  weights: string,
+  engine: string,
+  images: string[],
+  outFile: string,
+): DetectRun {
   const t0 = performance.now();
-  const args = [
-    '-r',
-    './tools/register.js',
-    'apps/cli/src/main.ts',
-    'detect',
-    '--arch',
-    'fasterrcnn_resnet50_fpn',
-  ];
+  const args = ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'detect', '--arch', arch];
   args.push('--weights', weights, '--engine', engine, '--out', outFile, '--strict', ...images);
   const res = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -218,22 +225,20 @@ function main(): void {
   const rows: string[][] = [];
   let failed = false;
 
-  const eps1e5 = compareDetections(
-    manifest.weights.find((w) => w.id === manifest.controls.expectMatchOf)!.detections,
-    manifest.controls.torchvisionEps1e5Detections,
-  );
-  const tvRow = [
-    'torchvision k91-zip eps 1e-5 vs eps 0',
-    'torchvision',
-    ...fmt(eps1e5),
-    '-',
-    passes(eps1e5) ? 'same' : 'differs',
-  ];
+  const arch = manifest.arch ?? 'fasterrcnn_resnet50_fpn';
+  const controls = manifest.controls;
+  const eps1e5 =
+    controls &&
+    compareDetections(
+      manifest.weights.find((w) => w.id === controls.expectMatchOf)!.detections,
+      controls.torchvisionEps1e5Detections,
+    );
 
   for (const w of manifest.weights) {
     if (only && !only.includes(w.id)) continue;
     for (const engine of engines) {
-      const run = runDetect(path.join(dir, w.path), engine, images, path.join(tmp, `${w.id}.${engine}.json`));
+      const out = path.join(tmp, `${w.id}.${engine}.json`);
+      const run = runDetect(arch, path.join(dir, w.path), engine, images, out);
       const c = compareDetections(w.detections, run.detections);
       const ok = passes(c);
       failed ||= !ok;
@@ -241,11 +246,12 @@ function main(): void {
       console.error(`${rows[rows.length - 1].join('  ')}  (wall ${run.wallSeconds.toFixed(0)} s)`);
     }
   }
-  if (!process.argv.includes('--no-control')) {
-    const ref = manifest.weights.find((w) => w.id === manifest.controls.expectMatchOf)!;
+  if (controls && eps1e5 && !process.argv.includes('--no-control')) {
+    const ref = manifest.weights.find((w) => w.id === controls.expectMatchOf)!;
     for (const engine of engines.slice(0, 1)) {
       const run = runDetect(
-        path.join(dir, manifest.controls.unknownNamePath),
+        arch,
+        path.join(dir, controls.unknownNamePath),
         engine,
         images,
         path.join(tmp, `control.${engine}.json`),
@@ -263,7 +269,7 @@ function main(): void {
         differs ? 'differs (expected)' : 'SAME',
       ]);
       // … and match torchvision run with eps 1e-5.
-      const c5 = compareDetections(manifest.controls.torchvisionEps1e5Detections, run.detections);
+      const c5 = compareDetections(controls.torchvisionEps1e5Detections, run.detections);
       failed ||= !passes(c5);
       rows.push([
         `${name} vs eps 1e-5`,
@@ -280,10 +286,13 @@ function main(): void {
       );
     }
   }
-  rows.push(tvRow);
+  if (eps1e5) {
+    const same = passes(eps1e5) ? 'same' : 'differs';
+    rows.push(['torchvision k91-zip eps 1e-5 vs eps 0', 'torchvision', ...fmt(eps1e5), '-', same]);
+  }
   const tvSecs = manifest.weights.flatMap((w) => w.torchvisionSecondsPerImage);
   console.log(
-    `\nresdet detect vs torchvision ${manifest.torchvision} (torch ${manifest.torch}), ${images.length} images ` +
+    `\nresdet detect --arch ${arch} vs torchvision ${manifest.torchvision} (torch ${manifest.torch}), ${images.length} images ` +
       `(${manifest.images.map((p) => path.basename(p)).join(', ')}); match = same class, IoU ≥ ${IOU_MIN}, ` +
       `|Δscore| ≤ ${SCORE_TOL}; pass = ≥ ${MATCH_MIN * 100} % matched\n`,
   );
