@@ -12,25 +12,10 @@ import { createProgress } from '../common/progress';
 import {
   BatchedModelCommand,
   openDetectorFromFlags,
+  parseResultsFormat,
   positiveInt,
-  type ModelFlags,
 } from '../common/model-options';
-import { runQueuedDetect } from '../common/queued-detect';
-
-interface DetectFlags extends ModelFlags {
-  out?: string;
-  format: ResultsFormat;
-  resume?: boolean;
-  cocoGt?: string;
-  saveImages?: string;
-  batchSize?: number;
-  workers?: number;
-  strict?: boolean;
-  queue?: string;
-  chunkSize?: number;
-  attempts?: number;
-  detach?: boolean;
-}
+import { runQueuedDetect, type DetectFlags } from '../common/queued-detect';
 
 /**
  * `detect [model flags] [--out results.json] [--save-images DIR] INPUT…`: a detector over files and
@@ -112,8 +97,7 @@ export class DetectCommand extends BatchedModelCommand {
     defaultValue: 'json',
   })
   parseFormat(v: string): ResultsFormat {
-    if (v !== 'json' && v !== 'ndjson') throw new Error(`--format must be json or ndjson, got "${v}"`);
-    return v;
+    return parseResultsFormat(v);
   }
 
   @Option({ flags: '--resume', description: 'skip images already in the NDJSON --out file' })

@@ -2,6 +2,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ResultsFormat } from '@resdet/inference';
 import type { DetectRuns } from '@resdet/queue';
 import { followRun, reportRun } from '../common/follow-run';
+import { parseResultsFormat } from '../common/model-options';
 
 interface JobsFlags {
   queue?: string;
@@ -98,8 +99,7 @@ export class JobsResultsCommand extends JobsSubCommand {
     description: 'ndjson (default, one line per image) or json (COCO results list, input order)',
   })
   parseFormat(v: string): ResultsFormat {
-    if (v !== 'json' && v !== 'ndjson') throw new Error(`--format must be json or ndjson, got "${v}"`);
-    return v;
+    return parseResultsFormat(v);
   }
 
   @Option({ flags: '--no-wait', description: 'print what is recorded now instead of waiting for the end' })

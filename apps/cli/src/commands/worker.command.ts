@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import type { EngineName } from '@resdet/inference';
-import { positiveInt } from '../common/model-options';
+import { BACKEND_OPTION, ENGINE_OPTION, parseEngineName, positiveInt } from '../common/model-options';
 import { resolveWeightsFlag } from '../common/weights-flag';
 
 interface WorkerFlags {
@@ -80,20 +80,12 @@ export class WorkerCommand extends CommandRunner {
     return positiveInt('--concurrency')(v);
   }
 
-  @Option({
-    flags: '--engine <name>',
-    description: 'ort (onnxruntime), tfjs, or auto (ort when installed and no GPU backend)',
-  })
+  @Option(ENGINE_OPTION)
   parseEngine(v: string): EngineName {
-    if (v !== 'ort' && v !== 'tfjs' && v !== 'auto')
-      throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
-    return v;
+    return parseEngineName(v);
   }
 
-  @Option({
-    flags: '--backend <name>',
-    description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu',
-  })
+  @Option(BACKEND_OPTION)
   parseBackend(v: string): string {
     return v;
   }

@@ -1,5 +1,5 @@
 import { CommandRunner, Option } from 'nest-commander';
-import type { Detector, EngineName, OpenDetectorOptions } from '@resdet/inference';
+import type { Detector, EngineName, OpenDetectorOptions, ResultsFormat } from '@resdet/inference';
 import { withResolvedWeights } from './weights-flag';
 
 /** Flags that choose a model and its engine, shared by `detect`, `serve`, `eval --model` and `export-onnx`. */
@@ -35,6 +35,31 @@ export const unitInterval =
       throw new Error(`${flag} must be a number in [0, 1], got "${v}"`);
     return n;
   };
+
+/** `--engine`: every command that runs a detector (the model commands, `worker`) declares it with this. */
+export const ENGINE_OPTION = {
+  flags: '--engine <name>',
+  description: 'ort (onnxruntime), tfjs, or auto (ort when installed and no GPU backend)',
+  defaultValue: 'auto',
+} as const;
+
+export function parseEngineName(v: string): EngineName {
+  if (v !== 'ort' && v !== 'tfjs' && v !== 'auto')
+    throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
+  return v;
+}
+
+/** `--backend` for the commands that run a detector. */
+export const BACKEND_OPTION = {
+  flags: '--backend <name>',
+  description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu',
+} as const;
+
+/** `--format` of detection results (`detect`, `jobs results`). */
+export function parseResultsFormat(v: string): ResultsFormat {
+  if (v !== 'json' && v !== 'ndjson') throw new Error(`--format must be json or ndjson, got "${v}"`);
+  return v;
+}
 
 /** Model flags → openDetector options (the backend may also come from the environment). */
 export function detectorOptions(f: ModelFlags): OpenDetectorOptions {
@@ -145,21 +170,12 @@ export abstract class ModelCommand extends CommandRunner {
     return positiveInt('--max-detections')(v);
   }
 
-  @Option({
-    flags: '--engine <name>',
-    description: 'ort (onnxruntime), tfjs, or auto (ort when installed and no GPU backend)',
-    defaultValue: 'auto',
-  })
+  @Option(ENGINE_OPTION)
   parseEngine(v: string): EngineName {
-    if (v !== 'ort' && v !== 'tfjs' && v !== 'auto')
-      throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
-    return v;
+    return parseEngineName(v);
   }
 
-  @Option({
-    flags: '--backend <name>',
-    description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu',
-  })
+  @Option(BACKEND_OPTION)
   parseBackend(v: string): string {
     return v;
   }

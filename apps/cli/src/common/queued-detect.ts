@@ -4,15 +4,17 @@ import type { TaskItem } from '@resdet/queue';
 import { followRun, reportRun } from './follow-run';
 import { resolvedDetectorOptions, type ModelFlags } from './model-options';
 
-export interface QueuedDetectFlags extends ModelFlags {
-  queue: string;
+/** `detect`'s flags; a queued run reads the same ones (see {@link runQueuedDetect}). */
+export interface DetectFlags extends ModelFlags {
   out?: string;
   format: ResultsFormat;
   resume?: boolean;
   cocoGt?: string;
   saveImages?: string;
   batchSize?: number;
+  workers?: number;
   strict?: boolean;
+  queue?: string;
   chunkSize?: number;
   attempts?: number;
   detach?: boolean;
@@ -24,7 +26,10 @@ export interface QueuedDetectFlags extends ModelFlags {
  * progress, skip lines, results and summary — unless `--detach`, which prints the run id and returns.
  * Killing this process leaves the run going; `jobs results ID` picks it up from any machine.
  */
-export async function runQueuedDetect(inputs: string[], flags: QueuedDetectFlags): Promise<void> {
+export async function runQueuedDetect(
+  inputs: string[],
+  flags: DetectFlags & { queue: string },
+): Promise<void> {
   const log = (m: string) => process.stderr.write(m + '\n');
   const { listImageFiles, readCocoImageIds } = await import('@resdet/inference');
   const { DetectRuns, describeModel, parseQueueUrl } = await import('@resdet/queue');
