@@ -13,7 +13,7 @@ import { openDetector } from '@resdet/inference';
 import { decodeImage } from '@resdet/data';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../apps/api/src/config/api-settings';
-import { writeTinyDetector } from '../test/support/tiny-detector';
+import { writeTinyDetector } from '@resdet/testing';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { openDetector } from '@resdet/inference';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../apps/api/src/config/api-settings';
-import { writeTinyDetector } from '../test/support/tiny-detector';
+import { writeTinyDetector } from '@resdet/testing';
 import { buildSoakCases, runSoak } from './api-soak-cases';
 
 const arg = (name: string, dflt: string) => {

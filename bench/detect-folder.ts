@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { openDetector, listImageFiles, ResultsWriter, runDetectJob } from '@resdet/inference';
 import { readImage } from '@resdet/data';
-import { writeTinyDetector } from '../test/support/tiny-detector';
+import { writeTinyDetector } from '@resdet/testing';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

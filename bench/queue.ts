@@ -12,9 +12,7 @@ import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
 import type { ImageDetector } from '@resdet/inference';
 import { DetectRuns, parseQueueUrl, startDetectWorker } from '@resdet/queue';
-import { CLI_ENTRY, REPO_ROOT } from '../test/support/cli';
-import { spawnCli, type CliProcess } from '../test/support/cli-process';
-import { startRedis } from '../test/support/redis-server';
+import { CLI_ENTRY, type CliProcess, REPO_ROOT, spawnCli, startRedis } from '@resdet/testing';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,7 +8,7 @@ import { openDetector } from '@resdet/inference';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
 import { buildSoakCases, runSoak } from '../../bench/api-soak-cases';
-import { writeTinyDetector } from '../support/tiny-detector';
+import { writeTinyDetector } from '@resdet/testing';
 
 /**
  * The small version of bench/api-soak.ts on loopback: ~100 requests at concurrency 8, every valid format at odd

@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { openDetector, type Detector } from '@resdet/inference';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
-import { writeTinyDetector } from '../support/tiny-detector';
+import { writeTinyDetector } from '@resdet/testing';
 
 const png = (w: number, h: number, colour = '#3366aa') =>
   sharp({ create: { width: w, height: h, channels: 3, background: colour } })

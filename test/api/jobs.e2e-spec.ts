@@ -8,8 +8,7 @@ import { openDetector, type Detector } from '@resdet/inference';
 import { parseQueueUrl, startDetectWorker, type DetectWorkerHandle } from '@resdet/queue';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
-import { REPO_ROOT } from '../support/cli';
-import { freePort, startRedis, type TestRedis } from '../support/redis-server';
+import { freePort, REPO_ROOT, startRedis, type TestRedis } from '@resdet/testing';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/models/shapes-demo');
 

@@ -7,7 +7,7 @@ import { writeShapesDataset } from '@resdet/data';
 import { openDetector } from '@resdet/inference';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { resolveApiSettings } from '../../apps/api/src/config/api-settings';
-import { REPO_ROOT } from '../support/cli';
+import { REPO_ROOT } from '@resdet/testing';
 
 /**
  * The page at `/` in a real browser: Debian's Chromium (headless, driven by playwright-core, no browser

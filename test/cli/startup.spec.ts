@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { REPO_ROOT } from '../support/cli';
+import { REPO_ROOT, writeTinyDetector } from '@resdet/testing';
 import { runCliRecordingPackages as run } from '../support/loaded-packages';
-import { writeTinyDetector } from '../support/tiny-detector';
 
 const NEST = ['@nestjs/common', '@nestjs/core', 'nest-commander'];
 const COCO_SMALL = path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'coco-eval', 'small');

@@ -6,7 +6,7 @@ import {
   startWeightsServer,
   type WeightsServer,
 } from '../../libs/weights/src/weights-server.testing';
-import { spawnCli } from '../support/cli-process';
+import { spawnCli } from '@resdet/testing';
 
 /** `resdet weights list|pull` and `--weights NAME --offline`, against a loopback server and a temporary cache. */
 describe('resdet weights', () => {

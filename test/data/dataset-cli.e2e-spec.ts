@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CLI_ENTRY } from '../support/cli';
+import { CLI_ENTRY } from '@resdet/testing';
 
 const repo = path.join(__dirname, '..', '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-dataset-cli-'));

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { loadWeights } from '@resdet/checkpoint';
 import { readImage } from '@resdet/data';
 import { openDetector, resolveModelSpec } from '@resdet/inference';
-import { REPO_ROOT, runCli } from '../support/cli';
+import { REPO_ROOT, runCli } from '@resdet/testing';
 
 const FIX = path.join(REPO_ROOT, 'test/fixtures/detection/r50-fpn-coco-name');
 const WEIGHTS = path.join(FIX, 'fasterrcnn_resnet50_fpn_coco-258fb6c6.pth');

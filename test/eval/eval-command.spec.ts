@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { CLI_ENTRY } from '../support/cli';
+import { CLI_ENTRY } from '@resdet/testing';
 
 // End to end: `npm run cli -- eval` as a child process on a shared fixture, checking the printed summary, the
 // --json contract of ARCHITECTURE.md, the PNG plots, and errors for bad input.

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, promises as fs, readFileSync, readdirSync } fr
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSafetensors } from '@resdet/checkpoint';
-import { runCli } from '../support/cli';
+import { runCli } from '@resdet/testing';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-demo-e2e-'));
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));

@@ -2,8 +2,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { runCli } from '../support/cli';
-import { writeTinyDetector } from '../support/tiny-detector';
+import { runCli, writeTinyDetector } from '@resdet/testing';
 
 async function writeImage(file: string, w: number, h: number, seed: number): Promise<void> {
   const data = Buffer.alloc(w * h * 3);

@@ -10,9 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
-import { REPO_ROOT, runCli } from '../support/cli';
-import { spawnCli, type CliProcess } from '../support/cli-process';
-import { startRedis, type TestRedis } from '../support/redis-server';
+import { type CliProcess, REPO_ROOT, runCli, spawnCli, startRedis, type TestRedis } from '@resdet/testing';
 
 const WEIGHTS = path.join(REPO_ROOT, 'test/fixtures/models/shapes-demo.safetensors');
 // Short lock and stalled check so a killed worker's task comes back within a few seconds.

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
-import { CLI_ENTRY, REPO_ROOT, runCli } from '../support/cli';
+import { CLI_ENTRY, REPO_ROOT, runCli } from '@resdet/testing';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-train-e2e-'));
 const data = path.join(dir, 'data');

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
-import { runCli, REPO_ROOT } from '../support/cli';
+import { REPO_ROOT, runCli } from '@resdet/testing';
 
 /**
  * A real trained model, end to end through the CLI: `test/fixtures/models/shapes-demo.*` is the model

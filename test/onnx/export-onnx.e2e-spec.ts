@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { initRuntime } from '@resdet/runtime';
 import { readSafetensors } from '@resdet/checkpoint';
 import { buildFasterRcnn, resolveArchConfig, setupScales } from '@resdet/detection';
-import { CLI_ENTRY } from '../support/cli';
+import { CLI_ENTRY } from '@resdet/testing';
 import { maxAbsDiff } from '../support/max-abs-diff';
 
 const repo = path.join(__dirname, '..', '..');

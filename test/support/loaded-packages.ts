@@ -2,7 +2,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CLI_ENTRY, REPO_ROOT } from './cli';
+import { CLI_ENTRY, REPO_ROOT } from '@resdet/testing';
 
 /** Packages whose loading costs start-up time and memory; a command loads them only when it needs them. */
 export const HEAVY_PACKAGES =

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import type { Detection, ImageDetector, RawImage } from '@resdet/inference';
-import { startRedis, type TestRedis } from '../../../test/support/redis-server';
+import { startRedis, type TestRedis } from '@resdet/testing';
 import { DetectRuns } from './detect-runs';
 import { startDetectWorker, type DetectWorkerHandle } from './detect-worker';
 import { parseQueueUrl } from './queue-url';

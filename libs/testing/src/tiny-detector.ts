@@ -1,7 +1,4 @@
 import * as path from 'node:path';
-import { buildDetector, resolveArchConfig } from '@resdet/detection';
-import { saveCheckpoint } from '@resdet/checkpoint';
-import { initRuntime } from '@resdet/runtime';
 
 export const TINY_ARCH = 'fasterrcnn_shapes_demo';
 
@@ -13,6 +10,10 @@ export async function writeTinyDetector(
   dir: string,
   classes = ['__background__', 'circle', 'cross', 'square'],
 ): Promise<string> {
+  // Loaded here, so a test that only runs the CLI does not load the tensor libraries.
+  const { initRuntime } = await import('@resdet/runtime');
+  const { buildDetector, resolveArchConfig } = await import('@resdet/detection');
+  const { saveCheckpoint } = await import('@resdet/checkpoint');
   await initRuntime({ backend: 'wasm' });
   const cfg = resolveArchConfig(TINY_ARCH, {
     numClasses: classes.length,
