@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
-import { REPO_ROOT, runCli } from '../support/cli';
+import { REPO_ROOT, runCli } from '@resdet/testing';
 
 const MODEL = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'shapes-demo.safetensors');
 
