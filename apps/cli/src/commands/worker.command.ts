@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import type { EngineName } from '@resdet/inference';
-import { BACKEND_OPTION, ENGINE_OPTION, parseEngineName, positiveInt } from '../common/model-options';
+import { EngineCommand, positiveInt } from '../common/model-options';
 import { resolveWeightsFlag } from '../common/weights-flag';
 
 interface WorkerFlags {
@@ -25,7 +25,7 @@ const log = (m: string) => process.stderr.write(m + '\n');
   name: 'worker',
   description: 'Process queued detection tasks (detect --queue, POST /v1/jobs) until SIGTERM',
 })
-export class WorkerCommand extends CommandRunner {
+export class WorkerCommand extends EngineCommand {
   async run(_args: string[], flags: WorkerFlags): Promise<void> {
     if (!flags.queue) throw new Error('worker needs --queue redis://HOST:PORT[/DB]');
     const { parseQueueUrl, startDetectWorker } = await import('@resdet/queue');
@@ -78,16 +78,6 @@ export class WorkerCommand extends CommandRunner {
   })
   parseConcurrency(v: string): number {
     return positiveInt('--concurrency')(v);
-  }
-
-  @Option(ENGINE_OPTION)
-  parseEngine(v: string): EngineName {
-    return parseEngineName(v);
-  }
-
-  @Option(BACKEND_OPTION)
-  parseBackend(v: string): string {
-    return v;
   }
 
   @Option({

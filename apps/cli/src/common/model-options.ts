@@ -36,25 +36,6 @@ export const unitInterval =
     return n;
   };
 
-/** `--engine`: every command that runs a detector (the model commands, `worker`) declares it with this. */
-export const ENGINE_OPTION = {
-  flags: '--engine <name>',
-  description: 'ort (onnxruntime), tfjs, or auto (ort when installed and no GPU backend)',
-  defaultValue: 'auto',
-} as const;
-
-export function parseEngineName(v: string): EngineName {
-  if (v !== 'ort' && v !== 'tfjs' && v !== 'auto')
-    throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
-  return v;
-}
-
-/** `--backend` for the commands that run a detector. */
-export const BACKEND_OPTION = {
-  flags: '--backend <name>',
-  description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu',
-} as const;
-
 /** `--format` of detection results (`detect`, `jobs results`). */
 export function parseResultsFormat(v: string): ResultsFormat {
   if (v !== 'json' && v !== 'ndjson') throw new Error(`--format must be json or ndjson, got "${v}"`);
@@ -102,8 +83,30 @@ export interface BatchedRun {
   images?: number;
 }
 
+/** Base of every command that runs a detector (the model commands and `worker`): `--engine` and `--backend`. */
+export abstract class EngineCommand extends CommandRunner {
+  @Option({
+    flags: '--engine <name>',
+    description: 'ort (onnxruntime), tfjs, or auto (ort when installed and no GPU backend)',
+    defaultValue: 'auto',
+  })
+  parseEngine(v: string): EngineName {
+    if (v !== 'ort' && v !== 'tfjs' && v !== 'auto')
+      throw new Error(`--engine must be ort, tfjs or auto, got "${v}"`);
+    return v;
+  }
+
+  @Option({
+    flags: '--backend <name>',
+    description: 'force a tensor backend: wasm, cpu, node, node-gpu, webgpu',
+  })
+  parseBackend(v: string): string {
+    return v;
+  }
+}
+
 /** Base class of commands that load a detector: declares the model flags once. */
-export abstract class ModelCommand extends CommandRunner {
+export abstract class ModelCommand extends EngineCommand {
   @Option({ flags: '--config <file>', description: 'model config JSON (configs/….json)' })
   parseConfig(v: string): string {
     return v;
@@ -168,16 +171,6 @@ export abstract class ModelCommand extends CommandRunner {
   @Option({ flags: '--max-detections <n>', description: 'detections per image (default 100)' })
   parseMaxDetections(v: string): number {
     return positiveInt('--max-detections')(v);
-  }
-
-  @Option(ENGINE_OPTION)
-  parseEngine(v: string): EngineName {
-    return parseEngineName(v);
-  }
-
-  @Option(BACKEND_OPTION)
-  parseBackend(v: string): string {
-    return v;
   }
 }
 
