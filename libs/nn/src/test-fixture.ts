@@ -10,6 +10,7 @@ export interface FixtureTensor {
 }
 
 /** test/fixtures/resnet/nn-layers.json, made by tools/resnet/make_nn_fixtures.py (torch 1.13). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one JSON of many layers' shapes; each spec reads its own part
 export function nnLayerFixture(): any {
   const file = path.join(__dirname, '../../../test/fixtures/resnet/nn-layers.json');
   return JSON.parse(fs.readFileSync(file, 'utf8'));
