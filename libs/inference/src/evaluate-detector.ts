@@ -26,6 +26,8 @@ export interface EvaluateDetectorOptions {
   onProgress?: (done: number, total: number) => void;
   /** An image that could not be read or that the model rejects; it is scored as without detections. */
   onSkip?: (record: DetectionRecord, reason: string) => void;
+  /** The split, when the caller has read it already (`readDetectionSplit`), e.g. to size a worker pool. */
+  data?: DetectionDataset;
 }
 
 export interface DetectorEvaluation {
@@ -43,7 +45,7 @@ export async function evaluateDetector(
   detector: ImageDetector,
   opts: EvaluateDetectorOptions,
 ): Promise<DetectorEvaluation> {
-  const ds = await readDetectionSplit(opts.dataset, opts.split);
+  const ds = opts.data ?? (await readDetectionSplit(opts.dataset, opts.split));
   const dt = await predictDataset(detector, ds.records, ds.categories, {
     batchSize: opts.batchSize,
     onProgress: opts.onProgress,

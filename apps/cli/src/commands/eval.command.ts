@@ -90,13 +90,19 @@ export class EvalCommand extends BatchedModelCommand {
         'eval: --model WEIGHTS and --dataset DIR go together (plus --format coco|voc, --split)',
       );
     }
-    const { detectDatasetFormat, evaluateDetector } = await import('@resdet/inference');
-    const detector = await openDetectorFromFlags({ ...opts, weights }, { workers: opts.workers });
+    const { detectDatasetFormat, evaluateDetector, readDetectionSplit } = await import('@resdet/inference');
+    const dataset = { root: opts.dataset, format: opts.format ?? detectDatasetFormat(opts.dataset) };
+    const data = await readDetectionSplit(dataset, opts.split);
+    const detector = await openDetectorFromFlags(
+      { ...opts, weights },
+      { workers: opts.workers, images: data.records.length },
+    );
     try {
       let progress: ReturnType<typeof createProgress> | undefined;
       let skipped = 0;
       const r = await evaluateDetector(detector, {
-        dataset: { root: opts.dataset, format: opts.format ?? detectDatasetFormat(opts.dataset) },
+        dataset,
+        data,
         split: opts.split,
         batchSize: opts.batchSize ?? 2,
         vocMetric: opts.vocMetric,
