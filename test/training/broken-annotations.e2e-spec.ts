@@ -43,7 +43,7 @@ const config = {
 };
 
 describe('training on broken annotations (e2e, library)', () => {
-  it('drops the bad boxes and the missing image with a counted warning, and finishes', async () => {
+  it('drops the bad boxes and the missing image with a counted warning, skips an undecodable image, and finishes', async () => {
     await initRuntime({ backend: 'wasm' });
     const data = path.join(dir, 'data');
     await writeShapesDataset({
@@ -56,7 +56,7 @@ describe('training on broken annotations (e2e, library)', () => {
     });
     const annFile = path.join(data, 'annotations', 'instances_train.json');
     const doc = JSON.parse(await fs.readFile(annFile, 'utf8')) as CocoDoc;
-    const [a, b, c, empty, missing] = doc.images;
+    const [a, b, c, empty, missing, corrupt] = doc.images;
     const cat = doc.categories[0].id;
     let id = 1e6;
     doc.annotations = doc.annotations.filter((x) => x.image_id !== empty.id);
@@ -67,6 +67,8 @@ describe('training on broken annotations (e2e, library)', () => {
     );
     await fs.writeFile(annFile, JSON.stringify(doc));
     await fs.rm(path.join(data, 'train', missing.file_name));
+    // Present and non-empty, but not an image: found only when the loader decodes it.
+    await fs.writeFile(path.join(data, 'train', corrupt.file_name), Buffer.alloc(4096, 7));
 
     const log: string[] = [];
     const losses: number[] = [];
@@ -95,6 +97,10 @@ describe('training on broken annotations (e2e, library)', () => {
       'image-missing': 1,
     });
     expect(warnings[0]).toContain(annFile);
+    const skipped = log.filter((l) =>
+      l.startsWith(`warning: skipped training image ${path.join(data, 'train', corrupt.file_name)}: `),
+    );
+    expect(skipped).toHaveLength(1);
     expect(losses.length).toBeGreaterThan(0);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(result.modelFile && existsSync(result.modelFile)).toBe(true);

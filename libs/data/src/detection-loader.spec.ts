@@ -2,7 +2,6 @@ import { mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCocoDataset } from './coco-dataset';
-import { ImageReadError } from './data-error';
 import type { DetectionDataset } from './detection-record';
 import { DetectionLoader, type LoaderBatch } from './detection-loader';
 import { hflipBoxes } from './augmentation';
@@ -155,14 +154,36 @@ describe('DetectionLoader', () => {
     expect(Array.from(batch.targets[0].labels)).toEqual([1]);
   });
 
-  it('rejects with an ImageReadError naming a broken file when its batch is reached', async () => {
+  it('leaves an unreadable image out of its batches and reports it once; a batch with no readable image is an error', async () => {
     const broken = path.join(dir, 'broken.png');
     await fs.writeFile(broken, '');
     const recs = [...ds.records.slice(0, 3), { ...ds.records[3], fileName: broken }];
-    const loader = new DetectionLoader(recs, { batchSize: 4, seed: 0 });
-    const err = await take(loader.epoch(0), 1).catch((e) => e);
-    expect(err).toBeInstanceOf(ImageReadError);
-    expect((err as ImageReadError).file).toBe(broken);
+    const skips: [string, string][] = [];
+    const loader = new DetectionLoader(recs, {
+      batchSize: 4,
+      seed: 0,
+      onSkip: (rec, reason) => skips.push([rec.fileName, reason]),
+    });
+    const batches = await take(loader.iterate(), 2); // two epochs of one batch
+    for (const b of batches) {
+      expect(b.images).toHaveLength(3);
+      expect(b.targets.map((t) => t.imageId).sort()).toEqual(
+        recs
+          .slice(0, 3)
+          .map((r) => r.imageId)
+          .sort(),
+      );
+    }
+    expect(skips).toHaveLength(1);
+    expect(skips[0][0]).toBe(broken);
+    expect(skips[0][1]).toContain('broken.png');
+
+    const allBroken = recs.map((r) => ({ ...r, fileName: broken }));
+    const err = await take(new DetectionLoader(allBroken, { batchSize: 4, seed: 0 }).epoch(0), 1).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/no image of batch 0 \(epoch 0\) could be read: .*broken\.png/);
   });
 
   it('decodes ahead, but never more than the prefetch bound plus the batch being awaited', async () => {

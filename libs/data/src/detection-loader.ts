@@ -46,6 +46,11 @@ export interface LoaderOptions {
   read?: ReadImageOptions;
   /** The decoder; default {@link readImage}. Injected by tests, or to read from somewhere other than files. */
   decode?: (file: string, opts?: ReadImageOptions) => Promise<DecodedImage>;
+  /**
+   * Called once per image that cannot be read or decoded (a corrupt or truncated file). The image is left out of
+   * every batch it falls in (the batch is one image smaller); a batch none of whose images can be read is an error.
+   */
+  onSkip?: (record: DetectionRecord, reason: string) => void;
 }
 
 /**
@@ -63,6 +68,8 @@ export class DetectionLoader {
   private readonly groups: number[] | undefined;
   private readonly opts: Required<Pick<LoaderOptions, 'batchSize' | 'seed' | 'shuffle' | 'prefetch'>> &
     LoaderOptions;
+  /** Records that failed to decode (reported once each). */
+  private readonly skipped = new Set<number>();
 
   constructor(
     private readonly records: readonly DetectionRecord[],
@@ -137,7 +144,14 @@ export class DetectionLoader {
       if (!head) return;
       queued -= head.items.length;
       fill(); // keep decoding ahead while this batch is awaited and consumed
-      const loaded = await Promise.all(head.items);
+      const settled = await Promise.allSettled(head.items);
+      const loaded = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      if (!loaded.length) {
+        const reasons = settled.map((r) => (r.status === 'rejected' ? errorText(r.reason) : ''));
+        throw new Error(
+          `no image of batch ${head.step} (epoch ${head.epoch}) could be read: ${[...new Set(reasons)].join('; ')}`,
+        );
+      }
       yield {
         epoch: head.epoch,
         step: head.step,
@@ -156,7 +170,16 @@ export class DetectionLoader {
 
   private async load(idx: number, rng: Rng): Promise<{ image: RgbImage; target: LoaderTarget }> {
     const rec = this.records[idx];
-    const decoded = await (this.opts.decode ?? readImage)(rec.fileName, this.opts.read);
+    let decoded: DecodedImage;
+    try {
+      decoded = await (this.opts.decode ?? readImage)(rec.fileName, this.opts.read);
+    } catch (e) {
+      if (!this.skipped.has(idx)) {
+        this.skipped.add(idx);
+        this.opts.onSkip?.(rec, errorText(e));
+      }
+      throw e;
+    }
     const t = trainingTarget(rec, { keepDifficult: this.opts.keepDifficult });
     // Boxes are in annotated pixels; follow any downscale (or a file whose size differs from its annotation).
     const sx = decoded.width / rec.width,
@@ -182,6 +205,10 @@ export class DetectionLoader {
       },
     };
   }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** A generator for (seed, epoch, slot), independent of the order in which images finish decoding. */

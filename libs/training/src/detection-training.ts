@@ -138,6 +138,8 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     batchSize,
     seed: trainOverrides.seed ?? 0,
     augment: dataSettings.augment ?? { hflipProb: 0.5 },
+    onSkip: (rec, reason) =>
+      log(`warning: skipped training image ${rec.fileName}: ${reason} (left out of every batch it falls in)`),
   });
   const cfg = resolveTrainingConfig(trainOverrides, {
     source: src,
