@@ -9,33 +9,15 @@ import { existsSync, mkdtempSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
-import { CLI_ENTRY, REPO_ROOT, runCli } from '@resdet/testing';
+import { CLI_ENTRY, REPO_ROOT, runCli, tinyTrainingConfig } from '@resdet/testing';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-train-e2e-'));
 const data = path.join(dir, 'data');
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-/** A config for a detector small enough to train a step in ~0.1 s. */
+/** The tiny training config, keeping two resumable checkpoints. */
 function tinyConfig(train: Record<string, unknown>): object {
-  return {
-    arch: 'fasterrcnn_shapes_demo',
-    model: {
-      numClasses: 5,
-      minSize: 64,
-      maxSize: 64,
-      backboneWidth: 8,
-      fpnOutChannels: 16,
-      representationSize: 32,
-      rpnAnchorSizes: [[8], [16], [32], [64], [128]],
-      rpnPreNmsTopNTrain: 200,
-      rpnPostNmsTopNTrain: 50,
-      rpnPreNmsTopNTest: 100,
-      rpnPostNmsTopNTest: 20,
-      boxBatchSizePerImage: 16,
-    },
-    classes: ['__background__', 'circle', 'cross', 'square', 'triangle'],
-    train: { batchSize: 2, baseLr: 0.01, warmupIters: 2, keepLast: 2, historyEvery: 1, ...train },
-  };
+  return tinyTrainingConfig({ keepLast: 2, ...train });
 }
 
 async function writeConfig(name: string, train: Record<string, unknown>): Promise<string> {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
 import { initRuntime } from '@resdet/runtime';
 import * as tf from '@tensorflow/tfjs-core';
+import { tinyTrainingConfig } from '@resdet/testing';
 import { runDetectionTraining } from '@resdet/training';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-broken-ann-'));
@@ -21,26 +22,7 @@ interface CocoDoc {
   categories: { id: number }[];
 }
 
-/** A detector small enough to train a step in ~0.1 s (as in the train e2e test). */
-const config = {
-  arch: 'fasterrcnn_shapes_demo',
-  model: {
-    numClasses: 5,
-    minSize: 64,
-    maxSize: 64,
-    backboneWidth: 8,
-    fpnOutChannels: 16,
-    representationSize: 32,
-    rpnAnchorSizes: [[8], [16], [32], [64], [128]],
-    rpnPreNmsTopNTrain: 200,
-    rpnPostNmsTopNTrain: 50,
-    rpnPreNmsTopNTest: 100,
-    rpnPostNmsTopNTest: 20,
-    boxBatchSizePerImage: 16,
-  },
-  classes: ['__background__', 'circle', 'cross', 'square', 'triangle'],
-  train: { batchSize: 2, baseLr: 0.01, warmupIters: 2, maxIterations: 6, historyEvery: 1 },
-};
+const config = tinyTrainingConfig({ maxIterations: 6 });
 
 describe('training on broken annotations (e2e, library)', () => {
   it('drops the bad boxes and the missing image with a counted warning, skips an undecodable image, and finishes', async () => {

@@ -26,3 +26,29 @@ export async function writeTinyDetector(
   model.dispose();
   return `${base}.safetensors`;
 }
+
+/**
+ * A training config (`{arch, model, classes, train}`) for a detector small enough to train a step in ~0.1 s on
+ * 64 × 64 shapes images; `train` is merged over its short schedule.
+ */
+export function tinyTrainingConfig(train: Record<string, unknown> = {}) {
+  return {
+    arch: TINY_ARCH,
+    model: {
+      numClasses: 5,
+      minSize: 64,
+      maxSize: 64,
+      backboneWidth: 8,
+      fpnOutChannels: 16,
+      representationSize: 32,
+      rpnAnchorSizes: [[8], [16], [32], [64], [128]],
+      rpnPreNmsTopNTrain: 200,
+      rpnPostNmsTopNTrain: 50,
+      rpnPreNmsTopNTest: 100,
+      rpnPostNmsTopNTest: 20,
+      boxBatchSizePerImage: 16,
+    },
+    classes: ['__background__', 'circle', 'cross', 'square', 'triangle'],
+    train: { batchSize: 2, baseLr: 0.01, warmupIters: 2, historyEvery: 1, ...train },
+  };
+}
