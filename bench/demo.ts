@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { parseDemoSummary } from '@resdet/testing';
 
 const AP50_TARGET = 0.9;
 
@@ -48,12 +49,12 @@ function runDemo(seed: number, out: string, extra: string[]): Promise<SeedResult
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.on('close', (code) => {
-      const m = /AP50 ([\d.]+)\s+AP ([\d.]+)\s+—\s+(\d+) s in all/.exec(stdout);
+      const summary = parseDemoSummary(stdout);
       const seconds = (Date.now() - started) / 1000;
-      if (code !== 0 || !m) {
+      if (code !== 0 || !summary) {
         resolve({ seed, ap50: NaN, ap: NaN, seconds, error: `exit ${code}, no summary line` });
       } else {
-        resolve({ seed, ap50: Number(m[1]), ap: Number(m[2]), seconds });
+        resolve({ seed, ap50: summary.ap50, ap: summary.ap, seconds });
       }
     });
   });

@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseDemoSummary } from '@resdet/testing';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const qualityRun = require('../support/quality-run.js') as {
   startQualityRun(extraArgs?: string[]): string;
@@ -64,15 +65,14 @@ describe('training quality: the shortened demo recipe learns to detect shapes', 
       const stdout = fs.readFileSync(path.join(dir, 'stdout'), 'utf8');
       const stderr = fs.readFileSync(path.join(dir, 'stderr'), 'utf8');
       expect({ code, tail: code === '0' ? '' : stderr.slice(-2000) }).toEqual({ code: '0', tail: '' });
-      const m = /AP50 ([\d.]+)\s+AP ([\d.]+)\s+—\s+(\d+) s in all/.exec(stdout);
-      expect(m).not.toBeNull();
-      const got = { ap50: Number(m![1]), ap: Number(m![2]) };
+      const got = parseDemoSummary(stdout);
+      expect(got).toBeDefined();
       const floor = {
         ap50: Math.min(...MEASURED.map((s) => s.ap50)) - QUALITY_MARGIN,
         ap: Math.min(...MEASURED.map((s) => s.ap)) - QUALITY_MARGIN,
       };
-      expect(got.ap50).toBeGreaterThanOrEqual(floor.ap50);
-      expect(got.ap).toBeGreaterThanOrEqual(floor.ap);
+      expect(got!.ap50).toBeGreaterThanOrEqual(floor.ap50);
+      expect(got!.ap).toBeGreaterThanOrEqual(floor.ap);
     },
     RUN_TIMEOUT_MS + 60_000,
   );

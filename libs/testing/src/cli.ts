@@ -18,3 +18,9 @@ export function runCli(
     timeout: opts.timeoutMs ?? 120_000,
   });
 }
+
+/** `demo`'s summary line on stdout (`AP50 <x>  AP <y>  —  <seconds> s in all …`, a contract), or undefined. */
+export function parseDemoSummary(stdout: string): { ap50: number; ap: number; seconds: number } | undefined {
+  const m = /AP50 ([\d.]+)\s+AP ([\d.]+)\s+—\s+(\d+) s in all/.exec(stdout);
+  return m ? { ap50: Number(m[1]), ap: Number(m[2]), seconds: Number(m[3]) } : undefined;
+}
