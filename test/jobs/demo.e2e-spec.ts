@@ -2,7 +2,8 @@
  * `demo` end to end, shortened (8 generated training images, 3 iterations, 4 held-out images) so that it fits a
  * CI budget: the full demo trains for minutes. Checks that every piece produces its real output — the 12 COCO
  * numbers printed and in metrics.json, drawn held-out images, a checkpoint with its sidecar, COCO results, and
- * the serve hint — and that the same seed gives the same metrics.
+ * the serve hint — and that the same seed gives the same metrics, and the same detections and drawings whether
+ * the detection step runs in this thread (`--workers 1`) or in two worker threads.
  */
 import { existsSync, mkdtempSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +31,8 @@ describe('demo (e2e, shortened)', () => {
       '4',
       '--draw-threshold',
       '0', // a 3-iteration model scores low: draw everything so the drawings have boxes
+      '--workers',
+      '1',
     ]);
     expect(r.stderr).not.toMatch(/^error: (?!XDG_RUNTIME_DIR)/m); // (that one is Dawn's probe talking)
     expect(r.status).toBe(0);
@@ -65,7 +68,8 @@ describe('demo (e2e, shortened)', () => {
     expect(r.stdout).toMatch(/metrics: +.*metrics\.json/);
     expect(r.stdout).toMatch(/drawn images: +.*detections\//);
 
-    // Deterministic for a seed: a second run gives the same numbers.
+    // Deterministic for a seed: a second run gives the same numbers, and detecting with two workers gives the
+    // same results and drawings as in-process.
     const again = runCli([
       'demo',
       '--out',
@@ -78,8 +82,14 @@ describe('demo (e2e, shortened)', () => {
       '8',
       '--val-images',
       '4',
+      '--draw-threshold',
+      '0',
+      '--workers',
+      '2',
     ]);
     expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/2 detector workers/);
+    expect(r.stderr).not.toMatch(/detector workers/);
     const metrics2 = JSON.parse(readFileSync(path.join(dir, 'again', 'train', 'metrics.json'), 'utf8'));
     expect(metrics2.stats).toEqual(metrics.stats);
     const sd1 = readSafetensors(path.join(out, 'train', 'model.safetensors')).tensors;
@@ -87,5 +97,14 @@ describe('demo (e2e, shortened)', () => {
     expect([...sd2.keys()]).toEqual([...sd1.keys()]);
     for (const [k, t] of sd1)
       expect(Buffer.from(sd2.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
+    expect(readFileSync(path.join(dir, 'again', 'detections.json'), 'utf8')).toBe(
+      readFileSync(path.join(out, 'detections.json'), 'utf8'),
+    );
+    for (const f of drawn)
+      expect(
+        readFileSync(path.join(dir, 'again', 'detections', f)).equals(
+          readFileSync(path.join(out, 'detections', f)),
+        ),
+      ).toBe(true);
   });
 });

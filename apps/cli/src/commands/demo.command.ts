@@ -28,6 +28,7 @@ interface DemoFlags {
   config?: string;
   backend?: string;
   drawThreshold: number;
+  workers?: number;
 }
 
 /** The `demo` section of the demo config: how much data to generate and what it looks like. */
@@ -125,8 +126,17 @@ export class DemoCommand extends CommandRunner {
     const valDir = path.join(dataDir, 'val');
     const drawn = path.join(out, 'detections');
     const resultsFile = path.join(out, 'detections.json');
-    const detector = await openDetector({ weights: result.modelFile, log: (m) => log.info(m) });
     const items = await listImageFiles([valDir]);
+    // As `detect`: one model copy per core in worker threads (tfjs on CPU), `--workers 1` in this thread;
+    // the results are the same whatever the count.
+    const detector = await openDetector({
+      weights: result.modelFile,
+      backend: f.backend,
+      env: process.env,
+      workers: f.workers ?? 'auto',
+      maxWorkers: items.length,
+      log: (m) => log.info(m),
+    });
     const writer = await ResultsWriter.open(resultsFile, 'json');
     const progress = createProgress('detect', items.length);
     let det;
@@ -144,7 +154,7 @@ export class DemoCommand extends CommandRunner {
     } finally {
       progress.stop();
       await writer.close();
-      detector.dispose();
+      await detector.release(); // workers end before the summary
     }
 
     const ap = result.finalEval.stats;
@@ -213,6 +223,15 @@ export class DemoCommand extends CommandRunner {
     const n = Number(v);
     if (!(n >= 0 && n <= 1)) throw new Error(`--draw-threshold must be in [0, 1], got "${v}"`);
     return n;
+  }
+
+  @Option({
+    flags: '--workers <n>',
+    description:
+      'detection step: model copies in worker threads (default: one per core for tfjs on CPU; 1: this thread)',
+  })
+  parseWorkers(v: string): number {
+    return positiveInt('--workers')(v);
   }
 
   @Option({ flags: '--backend <name>', description: 'force a tensor backend' })
