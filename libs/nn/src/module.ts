@@ -179,8 +179,17 @@ export abstract class Module {
 
   /** Parameters and buffers in torch layout and torch names, read to host memory. */
   stateDict(): StateDict {
+    return this.slotsToHost(this.namedSlots());
+  }
+
+  /** Buffers only (BatchNorm running statistics …), as in {@link stateDict}: what a forward in train mode updates. */
+  buffersStateDict(): StateDict {
+    return this.slotsToHost(this.namedSlots().filter(([, s]) => s.kind === 'buffer'));
+  }
+
+  private slotsToHost(slots: [string, Slot][]): StateDict {
     const sd: StateDict = new Map();
-    for (const [name, s] of this.namedSlots()) {
+    for (const [name, s] of slots) {
       const t = tf.tidy(() => s.layout.toTorch(s.tensor));
       const shape = [...t.shape];
       const values = t.dataSync();

@@ -8,13 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '@resdet/random';
-import {
-  BalancedPositiveNegativeSampler,
-  buildFasterRcnn,
-  parseDetectorConfig,
-  type FasterRcnnConfig,
-} from '@resdet/detection';
+import { parseDetectorConfig, type FasterRcnnConfig } from '@resdet/detection';
 import {
   DetectionLoader,
   dropMissingImages,
@@ -28,6 +22,7 @@ import { Detector, predictDataset, readDetectionSplits, type DatasetLocation } f
 import { backboneInitStateDict } from './backbone-init';
 import { describeDetectorInit, initFromDetector, sourceClassNames } from './detector-init';
 import { DirectoryCheckpointStore } from './checkpoint-store';
+import { DataParallelGradients, dataParallelWorkers } from './data-parallel';
 import { detectorTrainable, type PlannedBatch } from './detector-training-step';
 import { EpochBatchStream } from './epoch-batch-stream';
 import { TrainingConfigError } from './errors';
@@ -35,6 +30,7 @@ import { writeLossCurvePng } from './loss-curve';
 import { metricsReport, namedStats } from './metrics-report';
 import { registerFastWasmBackprop } from './wasm-fast-backprop';
 import { Trainer, TrainerEvent, TrainResult } from './trainer';
+import { buildTrainingDetector } from './training-detector';
 import { resolveTrainingConfig, scheduleFromConfig, sgdFromConfig, TrainingConfig } from './training.config';
 import type { Sgd } from './sgd';
 
@@ -67,6 +63,13 @@ export interface DetectionTrainingOptions {
   resume?: boolean;
   /** Overrides of the config's `train` section (CLI flags). */
   train?: Partial<TrainingConfig>;
+  /**
+   * Threads computing a step's shards when `train.shardSize` cuts the batch (default `auto`: one per core on a
+   * CPU tensor backend). Never changes the numbers, only the time.
+   */
+  workers?: number | 'auto';
+  /** The data-parallel worker entry (tests run a build of their own). */
+  workerScript?: string;
   signal?: AbortSignal;
   onEvent?: (e: TrainerEvent) => void;
   log?: (msg: string) => void;
@@ -153,20 +156,9 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     seed: cfg.seed,
     ...weightSetQuirks(fromWeights, parsed.config, log),
   };
-  const samplerRng = { rpnSampler: new Rng(cfg.seed).fork(105), boxSampler: new Rng(cfg.seed).fork(107) };
-  const model = buildFasterRcnn(modelConfig, {
-    rpnSampler: new BalancedPositiveNegativeSampler(
-      modelConfig.rpnBatchSizePerImage,
-      modelConfig.rpnPositiveFraction,
-      samplerRng.rpnSampler,
-    ),
-    boxSampler: new BalancedPositiveNegativeSampler(
-      modelConfig.boxBatchSizePerImage,
-      modelConfig.boxPositiveFraction,
-      samplerRng.boxSampler,
-    ),
-  });
+  const { model, rngs: samplerRng } = buildTrainingDetector(modelConfig);
   let optimizer: Sgd | undefined;
+  let parallel: DataParallelGradients | undefined;
   try {
     if (opts.weights) {
       const w = loadWeights(opts.weights);
@@ -242,6 +234,25 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     };
     const params = model.trainableParameters();
     optimizer = sgdFromConfig(params, cfg);
+    if (cfg.shardSize !== null && cfg.shardSize < cfg.batchSize) {
+      const shards = Math.ceil(cfg.batchSize / cfg.shardSize);
+      const workers = dataParallelWorkers(opts.workers, shards, { workerScript: opts.workerScript });
+      parallel = new DataParallelGradients({
+        model,
+        rngs: samplerRng,
+        modelConfig,
+        shardSize: cfg.shardSize,
+        batchSize: cfg.batchSize,
+        workers,
+        lossWeights: cfg.lossWeights,
+        freezeRpn: cfg.freezeRpn,
+        workerScript: opts.workerScript,
+      });
+      log(
+        `data parallel: batch ${cfg.batchSize} in ${shards} shards of ${cfg.shardSize}, gradients averaged; ` +
+          `${workers} thread${workers > 1 ? 's' : ''} (${workers > 1 ? 'this one + workers' : 'the shards run one after another'})`,
+      );
+    }
     const trainer = new Trainer<PlannedBatch>({
       model: detectorTrainable(model),
       data,
@@ -260,6 +271,7 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
       signal: opts.signal,
       onEvent: opts.onEvent,
       historyEvery: cfg.historyEvery,
+      gradients: parallel,
     });
     if (opts.resume) {
       const found = await trainer.resume();
@@ -300,6 +312,7 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     return out;
   } finally {
     // The momentum buffers as well as the weights: a process that trains twice keeps tf.memory() flat.
+    await parallel?.dispose();
     optimizer?.dispose();
     model.dispose();
   }

@@ -24,3 +24,5 @@ export * from './wasm-fast-backprop';
 export * from './class-transfer';
 export * from './detector-init';
 export * from './detection-training';
+export * from './training-detector';
+export * from './data-parallel';

@@ -71,3 +71,18 @@ export function trainableModule<M extends Omit<TrainableModel<never>, 'computeLo
     train: (mode) => module.train?.(mode),
   };
 }
+
+/**
+ * Computes a step's losses and gradients somewhere other than the trainer's model (data-parallel replicas). The
+ * model's parameters must be read at call time: the trainer steps them between calls.
+ */
+export interface GradientSource<B> {
+  /**
+   * `losses`: each unweighted term and `loss`, the optimised sum; `grads`: by parameter name, owned by the
+   * caller (the trainer disposes them). `iteration` is the 0-based step.
+   */
+  compute(
+    batch: B,
+    iteration: number,
+  ): Promise<{ losses: Record<string, number>; grads: Map<string, tf.Tensor> }>;
+}

@@ -5,7 +5,8 @@ import { TrainingConfigError, TrainingDivergedError } from './errors';
 import { clipGradNorm } from './grad-clip';
 import { LossHistory, LossPoint } from './loss-history';
 import type { LrSchedule } from './lr-schedule';
-import type { BatchStream, Optimizer, TrainableModel } from './trainer-ports';
+import { lossAndGrads } from './loss-and-grads';
+import type { BatchStream, GradientSource, Optimizer, TrainableModel } from './trainer-ports';
 
 /** Events for logs and progress bars (the trainer itself prints nothing). */
 export type TrainerEvent =
@@ -57,6 +58,11 @@ export interface TrainerOptions<B> {
   onEvent?: (e: TrainerEvent) => void;
   /** Loss-curve granularity: one history point per this many iterations (default 10). */
   historyEvery?: number;
+  /**
+   * Where each step's losses and gradients come from instead of the model on this thread (data-parallel
+   * replicas, see `DataParallelGradients`); the trainer still checks, clips and steps.
+   */
+  gradients?: GradientSource<B>;
 }
 
 export interface TrainResult {
@@ -91,8 +97,7 @@ export class Trainer<B> {
   private evaluations: TrainResult['evaluations'] = [];
   private best: TrainResult['best'];
   private lastCheckpoint: string | undefined;
-  private readonly paramNameByVar = new Map<string, string>();
-  private readonly vars: tf.Variable[];
+  private readonly params: [string, tf.Variable][];
 
   constructor(private readonly opts: TrainerOptions<B>) {
     const { maxIterations, checkpoint, evaluation, clipGradNorm: clip } = opts;
@@ -111,8 +116,7 @@ export class Trainer<B> {
     const params = opts.model.trainableParameters();
     if (!params.length)
       throw new TrainingConfigError('train: the model has no trainable parameters (all frozen?)');
-    this.vars = params.map(([, v]) => v);
-    for (const [name, v] of params) this.paramNameByVar.set(v.name, name);
+    this.params = params;
   }
 
   /** Completed iterations (the next step runs 0-based iteration `iteration`). */
@@ -201,23 +205,16 @@ export class Trainer<B> {
 
   /** One optimizer step on the next batch (iteration `this.iteration`, 0-based). */
   async step(): Promise<void> {
-    const { model, data, optimizer } = this.opts;
+    const { data, optimizer } = this.opts;
     const t0 = performance.now();
     const batch = await data.next();
     const lr = this.opts.lr(this.iter);
     let gradNorm: number | undefined;
     let losses: Record<string, number>;
-    let prepared: { batch: B; dispose(): void } | undefined;
     try {
-      model.train?.(true);
-      prepared = model.prepare ? await model.prepare(batch) : undefined;
-      const { names, termValues, value, grads } = this.lossAndGrads(prepared?.batch ?? batch);
+      const { losses: values, grads, dispose } = await this.lossesAndGrads(batch);
       try {
-        // Async reads: the only kind webgpu offers in Node (cpu/wasm resolve them at once).
-        const values = await termValues.data();
-        losses = {};
-        names.forEach((n, i) => (losses[n] = values[i]));
-        losses.loss = (await value.data())[0];
+        losses = values;
         if (!Object.values(losses).every(Number.isFinite)) {
           throw new TrainingDivergedError(this.iter, losses, this.lastCheckpoint);
         }
@@ -233,10 +230,9 @@ export class Trainer<B> {
           optimizer.step(grads, lr);
         }
       } finally {
-        tf.dispose([termValues, value, ...grads.values()]);
+        dispose();
       }
     } finally {
-      prepared?.dispose();
       if (data.release) data.release(batch);
       else disposeTensors(batch);
     }
@@ -256,54 +252,39 @@ export class Trainer<B> {
     });
   }
 
-  /**
-   * Sum of the loss terms (torch's `sum(loss_dict.values())`: left to right), each times its `lossWeights` entry,
-   * and its gradients by parameter name. The reported terms are unweighted; `loss` is the optimised sum.
-   */
-  private lossAndGrads(batch: B): {
-    names: string[];
-    termValues: tf.Tensor;
-    value: tf.Scalar;
-    grads: Map<string, tf.Tensor>;
-  } {
-    const names: string[] = [];
-    let termValues: tf.Tensor | undefined;
-    let out: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  /** The batch's loss terms, `loss` (the optimised sum) and gradients, from `gradients` or the model here. */
+  private async lossesAndGrads(
+    batch: B,
+  ): Promise<{ losses: Record<string, number>; grads: Map<string, tf.Tensor>; dispose(): void }> {
+    if (this.opts.gradients) {
+      const r = await this.opts.gradients.compute(batch, this.iter);
+      return { ...r, dispose: () => tf.dispose([...r.grads.values()]) };
+    }
+    const { model } = this.opts;
+    model.train?.(true);
+    const prepared = model.prepare ? await model.prepare(batch) : undefined;
     try {
-      out = tf.variableGrads(() => {
-        const terms = this.opts.model.computeLosses(batch);
-        names.push(...Object.keys(terms));
-        if (!names.length) throw new TrainingConfigError('train: computeLosses returned no loss terms');
-        for (const n of names) {
-          if (terms[n].rank !== 0)
-            throw new TrainingConfigError(
-              `train: loss term "${n}" has shape [${terms[n].shape}], expected a scalar`,
-            );
-        }
-        termValues = tf.keep(tf.stack(names.map((n) => terms[n])));
-        const weights = this.opts.lossWeights ?? {};
-        const unknown = Object.keys(weights).filter((n) => !names.includes(n));
-        if (unknown.length)
-          throw new TrainingConfigError(
-            `train.lossWeights names ${unknown.join(', ')}, but the model's loss terms are ${names.join(', ')}`,
-          );
-        // A weight of 1 adds the term itself, so runs without weights keep their exact trajectory.
-        const weighted = names.map((n) =>
-          weights[n] === undefined || weights[n] === 1 ? terms[n] : tf.mul(terms[n], weights[n]),
-        );
-        let total: tf.Tensor = weighted[0];
-        for (const t of weighted.slice(1)) total = tf.add(total, t);
-        return total as tf.Scalar;
-      }, this.vars);
-    } catch (e) {
-      termValues?.dispose();
-      throw e;
+      const { names, termValues, value, grads } = lossAndGrads(
+        () => model.computeLosses(prepared?.batch ?? batch),
+        this.params,
+        this.opts.lossWeights,
+      );
+      try {
+        // Async reads: the only kind webgpu offers in Node (cpu/wasm resolve them at once).
+        const values = await termValues.data();
+        const losses: Record<string, number> = {};
+        names.forEach((n, i) => (losses[n] = values[i]));
+        losses.loss = (await value.data())[0];
+        return { losses, grads, dispose: () => tf.dispose([...grads.values()]) };
+      } catch (e) {
+        tf.dispose([...grads.values()]);
+        throw e;
+      } finally {
+        tf.dispose([termValues, value]);
+      }
+    } finally {
+      prepared?.dispose();
     }
-    const grads = new Map<string, tf.Tensor>();
-    for (const [varName, g] of Object.entries(out.grads)) {
-      if (g) grads.set(this.paramNameByVar.get(varName)!, g);
-    }
-    return { names, termValues: termValues!, value: out.value, grads };
   }
 
   private async evaluate(): Promise<void> {

@@ -63,6 +63,11 @@ describe('resolveTrainingConfig', () => {
     expect(() => resolveTrainingConfig({ freezeRpn: 'yes' } as never, ctx)).toThrow(
       'train.freezeRpn must be true or false, got "yes"',
     );
+    expect(() => resolveTrainingConfig({ shardSize: 0 }, ctx)).toThrow(
+      'configs/x.json: train.shardSize must be null or an integer ≥ 1, got 0',
+    );
+    expect(resolveTrainingConfig({ shardSize: 2 }, ctx).shardSize).toBe(2);
+    expect(resolveTrainingConfig({}, ctx).shardSize).toBeNull();
   });
 
   it('sgdFromConfig gives parameters under backbone. the backbone lr multiplier', () => {

@@ -14,6 +14,13 @@ export interface TrainingConfig {
   maxIterations: number;
   /** Images per iteration (reference: 2 per GPU). */
   batchSize: number;
+  /**
+   * Data parallelism: each batch is cut into shards of this many images whose gradients are averaged (as
+   * PyTorch DDP averages replicas, BatchNorm using each shard's own statistics). The shards run on `--workers`
+   * threads, or one after another with one worker, so the numbers never depend on the worker count.
+   * null = the whole batch is one shard (one thread).
+   */
+  shardSize: number | null;
   /** `lr` (reference: 0.02 for 16 images; scale with the batch size: 0.02 × batchSize / 16). */
   baseLr: number;
   momentum: number;
@@ -62,6 +69,7 @@ export const TRAINING_DEFAULTS: Readonly<TrainingConfig> = Object.freeze({
   seed: 0,
   maxIterations: 1000,
   batchSize: 2,
+  shardSize: null,
   baseLr: 0.0025,
   momentum: 0.9,
   weightDecay: 1e-4,
@@ -140,6 +148,8 @@ export function resolveTrainingConfig(
     !Object.values(cfg.lossWeights).every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0)
   )
     fail('lossWeights', 'an object of loss term name → number ≥ 0', cfg.lossWeights);
+  if (cfg.shardSize !== null && !(Number.isInteger(cfg.shardSize) && cfg.shardSize >= 1))
+    fail('shardSize', 'null or an integer ≥ 1', cfg.shardSize);
   if (!cfg.milestones.every((m) => Number.isInteger(m) && m >= 0))
     fail('milestones', 'a list of integers ≥ 0', cfg.milestones);
   if (typeof cfg.bestMetric !== 'string' || !cfg.bestMetric)

@@ -27,6 +27,7 @@ interface TrainFlags {
   backend?: string;
   lr?: number;
   offline?: boolean;
+  workers?: number;
 }
 
 /** Prints where the run's files are and the final COCO numbers. */
@@ -43,7 +44,7 @@ function printTrainingSummary(r: DetectionTrainingResult, out: NodeJS.WritableSt
 
 /**
  * `train --config C --dataset DIR [--format coco|voc] [--weights W | --from MODEL [--from-classes FILE]] [--out DIR]
- * [--resume] [--iterations N] [--batch-size B] [--seed S] [--backend B]`: trains a detector, or fine-tunes one
+ * [--resume] [--iterations N] [--batch-size B] [--seed S] [--workers N] [--backend B]`: trains a detector, or fine-tunes one
  * (`--from`) (see `runDetectionTraining` in @resdet/training).
  * SIGINT/SIGTERM: the current step finishes, a checkpoint is written, and the command exits 0 (a second signal
  * kills it). A NaN/Inf loss stops with exit code 1 and names the last good checkpoint.
@@ -81,6 +82,7 @@ export class TrainCommand extends CommandRunner {
         fromClasses: f.fromClasses,
         resume: f.resume,
         train: { maxIterations: f.iterations, batchSize: f.batchSize, seed: f.seed, baseLr: f.lr },
+        workers: f.workers ?? 'auto',
         signal: stop.signal,
         onEvent: reporter.onEvent,
         log: (m) => log.info(m),
@@ -188,6 +190,15 @@ export class TrainCommand extends CommandRunner {
     const n = Number(v);
     if (!(n > 0)) throw new Error(`--lr must be a positive number, got "${v}"`);
     return n;
+  }
+
+  @Option({
+    flags: '--workers <n>',
+    description:
+      'threads computing the shards of a batch when train.shardSize cuts it (default: one per core on a CPU backend); the numbers never depend on it',
+  })
+  parseWorkers(v: string): number {
+    return positiveInt('--workers')(v);
   }
 
   @Option({ flags: '--backend <name>', description: 'force a tensor backend: wasm, cpu, webgpu, …' })
