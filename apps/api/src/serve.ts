@@ -12,10 +12,22 @@ export async function startApiServer(
   overrides: Partial<Record<keyof ApiSettings, unknown>> = {},
 ) {
   const settings = resolveApiSettings(overrides, process.env);
-  const detector = await openDetector({ ...model, engine: model.engine ?? 'auto' });
+  const detector = await openDetector({
+    ...model,
+    engine: model.engine ?? 'auto',
+    workers: settings.workers,
+  });
   try {
     // Batch jobs without a model use the served one; workers load it from the same (shared) paths.
-    const { backend: _backend, log: _log, warmup: _warmup, engine: _engine, ...source } = model;
+    const {
+      backend: _backend,
+      log: _log,
+      warmup: _warmup,
+      engine: _engine,
+      workers: _workers,
+      maxWorkers: _maxWorkers,
+      ...source
+    } = model;
     const app = await createApiApp({ detector, settings, model: source });
     await app.listen(settings.port);
     process.stderr.write(
@@ -23,7 +35,7 @@ export async function startApiServer(
     );
     return app;
   } catch (e) {
-    detector.dispose();
+    await detector.release();
     throw e;
   }
 }

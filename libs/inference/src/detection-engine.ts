@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backendCaps } from '@resdet/runtime';
 import { rgbToTensor, type Detections, type GeneralizedRCNN } from '@resdet/detection';
-import type { RawImage } from './detection-types';
+import type { RawImage, WorkerPoolStatus } from './detection-types';
 
 /** Inference engines behind the Detector facade; `auto` picks one (see {@link chooseEngine}). */
 export type EngineName = 'ort' | 'tfjs' | 'auto';
@@ -14,6 +14,8 @@ export interface DetectionEngine {
   release(): Promise<void>;
   /** Batches it runs at once (a pool of workers); 1 when absent. */
   readonly concurrency?: number;
+  /** A pool's state (health, metrics); absent for an engine in this thread. */
+  status?(): WorkerPoolStatus;
 }
 
 /** onnxruntime-node is an optional dependency: it may be missing. */

@@ -51,5 +51,20 @@ export interface ImageDetector {
   /** Batches it can run at once (a pool of workers): job loops keep that many in flight. 1 when absent. */
   readonly concurrency?: number;
   predict(images: readonly RawImage[], opts?: PredictOptions): Promise<Detection[][]>;
+  /** Frees the model without waiting. */
   dispose(): void;
+  /** Frees the model and resolves when it is gone (worker threads ended); servers await it on shutdown. */
+  release?(): Promise<void>;
+  /** The worker pool behind it, if any: health and metrics report it. */
+  status?(): WorkerPoolStatus | undefined;
+}
+
+/** What a pool of engines in worker threads reports about itself. */
+export interface WorkerPoolStatus {
+  /** Worker threads that have not exited. */
+  workersAlive: number;
+  /** Each worker's live tensors, as last reported (after warm-up, then after each batch). */
+  workerTensors: number[];
+  /** Why the pool no longer runs batches (a worker crashed, or it was released); absent while it works. */
+  failure?: string;
 }

@@ -9,7 +9,7 @@ import { WorkerCrashError } from './worker-crash-error';
 // Stand-in workers (plain JS, no model) that speak the pool's protocol, so the pool's own logic is tested fast.
 const READY = `const { parentPort, workerData } = require('node:worker_threads');
 const post = (m) => parentPort.postMessage(m);
-post({ type: 'ready', backend: 'fake', arch: 'fake', labels: { classes: ['bg', 'a'] } });`;
+post({ type: 'ready', backend: 'fake', arch: 'fake', labels: { classes: ['bg', 'a'] }, tensors: 7 });`;
 
 const WORKERS = {
   // One box per image (the whole image, score = first byte / 255); worker 0 is slow, so batches finish out of
@@ -18,7 +18,7 @@ const WORKERS = {
 parentPort.on('message', ({ images }) => {
   setTimeout(() => {
     if (images.some((im) => im.width === 50)) return post({ type: 'error', message: 'bad width' });
-    post({ type: 'result', detections: images.map((im) => ({
+    post({ type: 'result', tensors: 7 + workerData.index, detections: images.map((im) => ({
       boxes: new Float32Array([0, 0, im.width, im.height]),
       scores: new Float32Array([im.data[0] / 255]),
       labels: new Int32Array([1]),
@@ -65,9 +65,12 @@ describe('openDetectorPool', () => {
         onSkip: (item, reason) => skipped.push(`${item.relative}: ${reason}`),
       });
       expect(summary).toMatchObject({ processed: 8, skipped: 1, detections: 8 });
+      // each worker's tensor count as it last reported it (both ran batches)
+      expect(det.status()).toEqual({ workersAlive: 2, workerTensors: [7, 8], failure: undefined });
     } finally {
       await det.release();
     }
+    expect(det.status()).toMatchObject({ workersAlive: 0, failure: 'the detector pool was released' });
     expect(skipped).toEqual(['img4.png: model: bad width']);
     expect(written).toEqual(
       items
@@ -91,6 +94,7 @@ describe('openDetectorPool', () => {
       });
       await expect(job).rejects.toThrow(/detector worker \d crashed: boom/);
       await expect(det.predict([await decode('f0')])).rejects.toBeInstanceOf(WorkerCrashError);
+      expect(det.status()?.failure).toMatch(/detector worker \d crashed: boom/);
     } finally {
       await det.release();
     }

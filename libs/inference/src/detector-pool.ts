@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Detections } from '@resdet/detection';
-import type { RawImage } from './detection-types';
+import type { RawImage, WorkerPoolStatus } from './detection-types';
 import type { DetectionEngine } from './detection-engine';
 import type { OpenDetectorOptions } from './detector';
 import type { LabelMap } from './to-detections';
@@ -31,7 +31,9 @@ const WORKER_SCRIPT = path.join(__dirname, 'detector-worker.js');
  * thread per engine, so this is how a folder of images uses every core). Batches go to whichever worker is
  * free; each batch's detections come back whole, so callers keep their own order. Images are copied to the
  * worker (the caller keeps its own). A worker that fails to load rejects the open with its error; one that
- * dies later fails every pending batch with a {@link WorkerCrashError}. `release()` ends the workers.
+ * dies later fails every pending batch, and every later one, with a {@link WorkerCrashError} (no restart: a
+ * server reports itself down). `release()` ends the workers; `status()` tells how many are still alive, their
+ * tensor counts and the failure, if any.
  */
 export async function openDetectorPool(
   opts: OpenDetectorOptions,
@@ -61,6 +63,8 @@ export async function openDetectorPool(
   const idle: Worker[] = [];
   const queue: Task[] = [];
   const busy = new Map<Worker, Task>();
+  const tensors = new Array<number>(workers).fill(0);
+  let alive = workers;
   let failure: Error | undefined;
   let closing = false;
 
@@ -95,6 +99,7 @@ export async function openDetectorPool(
             if (m.warning) log?.(`worker ${index}: ${m.message}`);
             else if (index === 0 && !m.message.startsWith('resdet: tensor backend')) log?.(m.message);
           } else if (m.type === 'ready') {
+            tensors[index] = m.tensors;
             idle.push(w);
             resolve(m);
             dispatch();
@@ -104,8 +109,10 @@ export async function openDetectorPool(
             const task = busy.get(w);
             busy.delete(w);
             idle.push(w);
-            if (m.type === 'result') task?.resolve(m.detections);
-            else task?.reject(new Error(m.message));
+            if (m.type === 'result') {
+              tensors[index] = m.tensors;
+              task?.resolve(m.detections);
+            } else task?.reject(new Error(m.message));
             dispatch();
           }
         });
@@ -115,6 +122,7 @@ export async function openDetectorPool(
           fail(crash);
         });
         w.on('exit', (code) => {
+          alive--;
           if (closing) return;
           const crash = new WorkerCrashError(`detector worker ${index} exited (code ${code})`);
           reject(crash);
@@ -146,6 +154,11 @@ export async function openDetectorPool(
         dispatch();
       }),
     release,
+    status: (): WorkerPoolStatus => ({
+      workersAlive: alive,
+      workerTensors: [...tensors],
+      failure: failure?.message,
+    }),
   };
   return { engine, arch: first.arch, labels: first.labels };
 }

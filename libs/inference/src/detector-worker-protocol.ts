@@ -11,10 +11,13 @@ export interface WorkerRequest {
   images: readonly RawImage[];
 }
 
-/** What a pool worker posts back: one `ready` or `load-error`, then one `result` or `error` per batch. */
+/**
+ * What a pool worker posts back: one `ready` or `load-error`, then one `result` or `error` per batch. `tensors`
+ * is the worker engine's `tf.memory().numTensors` (after warm-up, after each batch) for health and metrics.
+ */
 export type WorkerReply =
-  | { type: 'ready'; backend: string; arch: string; labels: LabelMap }
+  | { type: 'ready'; backend: string; arch: string; labels: LabelMap; tensors: number }
   | { type: 'load-error'; message: string }
-  | { type: 'result'; detections: Detections[] }
+  | { type: 'result'; detections: Detections[]; tensors: number }
   | { type: 'error'; message: string }
   | { type: 'log'; message: string; warning?: boolean };

@@ -29,7 +29,7 @@ async function serve(init: WorkerInit): Promise<void> {
         if (now !== baseline) {
           post({ type: 'log', warning: true, message: `tensors grew from ${baseline} to ${now}` });
         }
-        post({ type: 'result', detections });
+        post({ type: 'result', detections, tensors: now });
       },
       (e: unknown) => post({ type: 'error', message: errorMessage(e) }),
     );
@@ -39,6 +39,7 @@ async function serve(init: WorkerInit): Promise<void> {
     backend: engine.backend,
     arch: spec.arch,
     labels: { classes: spec.classes, categoryIds: spec.categoryIds },
+    tensors: baseline,
   });
 }
 

@@ -2,7 +2,14 @@ import { availableParallelism } from 'node:os';
 import { backendCaps, initRuntime } from '@resdet/runtime';
 import { buildDetector, type FasterRcnnConfig, type GeneralizedRCNN } from '@resdet/detection';
 import { loadStateDictFromFile, loadWeights } from '@resdet/checkpoint';
-import type { Detection, DetectorInfo, ImageDetector, PredictOptions, RawImage } from './detection-types';
+import type {
+  Detection,
+  DetectorInfo,
+  ImageDetector,
+  PredictOptions,
+  RawImage,
+  WorkerPoolStatus,
+} from './detection-types';
 import {
   chooseEngine,
   ortEngine,
@@ -171,6 +178,11 @@ export class Detector implements ImageDetector {
     });
     const raw = await this.engine.run(images);
     return raw.map((d) => toDetections(d, this.labels, opts));
+  }
+
+  /** The worker pool's state when the model runs in worker threads; undefined in this thread. */
+  status(): WorkerPoolStatus | undefined {
+    return this.engine.status?.();
   }
 
   /** Frees the engine (fire-and-forget; `release()` awaits it). */

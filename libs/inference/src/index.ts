@@ -20,3 +20,4 @@ export * from './dataset-split';
 export * from './predict-dataset';
 export * from './evaluate-detector';
 export * from './classifier';
+export * from './worker-crash-error';

@@ -1,8 +1,9 @@
 /**
  * Groups concurrent requests into batches for one forward pass: a batch runs when `maxBatchSize` items
- * are waiting or `maxWaitMs` after the first one arrived, whichever comes first. One batch runs at a
- * time (the model is single-threaded); the queue is bounded, and a full queue rejects at once so a
- * server can answer 503 instead of piling up memory.
+ * are waiting or `maxWaitMs` after the first one arrived, whichever comes first. Up to `concurrency`
+ * batches run at a time (1 for a model in this thread; the number of workers for a pool, which hands each
+ * batch to a free worker); the queue is bounded, and a full queue rejects at once so a server can answer
+ * 503 instead of piling up memory.
  *
  * @example
  * const b = new MicroBatcher<Img, Dets>((imgs) => detector.predict(imgs), { maxBatchSize: 4, maxWaitMs: 10 });
@@ -15,6 +16,8 @@ export interface MicroBatcherOptions {
   maxWaitMs: number;
   /** Most items waiting (not yet running); beyond this `submit` throws QueueFullError. */
   maxQueue: number;
+  /** Batches running at once (default 1). */
+  concurrency?: number;
   /** Called after each batch with its size (metrics). */
   onBatch?: (size: number) => void;
 }
@@ -36,7 +39,8 @@ interface Pending<I, O> {
 export class MicroBatcher<I, O> {
   private readonly queue: Pending<I, O>[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly running = new Set<Promise<void>>();
+  private readonly concurrency: number;
   private closed = false;
 
   constructor(
@@ -45,16 +49,20 @@ export class MicroBatcher<I, O> {
   ) {
     if (opts.maxBatchSize < 1) throw new RangeError(`maxBatchSize must be ≥ 1, got ${opts.maxBatchSize}`);
     if (opts.maxQueue < 1) throw new RangeError(`maxQueue must be ≥ 1, got ${opts.maxQueue}`);
+    this.concurrency = opts.concurrency ?? 1;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new RangeError(`concurrency must be an integer ≥ 1, got ${opts.concurrency}`);
+    }
   }
 
-  /** Items waiting for a batch (not counting the batch that is running). */
+  /** Items waiting for a batch (not counting batches that are running). */
   get depth(): number {
     return this.queue.length;
   }
 
   /** Whether a batch is running now. */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running.size > 0;
   }
 
   submit(item: I): Promise<O> {
@@ -69,7 +77,7 @@ export class MicroBatcher<I, O> {
   }
 
   private schedule(): void {
-    if (this.running) return; // the running batch's completion schedules the next one
+    if (this.running.size >= this.concurrency) return; // a running batch's completion schedules the next
     if (this.queue.length >= this.opts.maxBatchSize) {
       this.flush();
     } else if (!this.timer && this.queue.length > 0) {
@@ -77,16 +85,26 @@ export class MicroBatcher<I, O> {
     }
   }
 
+  /** Starts one batch now, then more while slots are free and full batches wait; a partial rest waits. */
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.running || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.opts.maxBatchSize);
-    this.running = this.execute(batch).finally(() => {
-      this.running = undefined;
-      // Requests that queued while the model was busy have waited long enough: run them now.
-      if (this.queue.length > 0) this.flush();
-    });
+    let first = true;
+    while (
+      this.running.size < this.concurrency &&
+      this.queue.length > 0 &&
+      (first || this.queue.length >= this.opts.maxBatchSize)
+    ) {
+      first = false;
+      const batch = this.queue.splice(0, this.opts.maxBatchSize);
+      const run: Promise<void> = this.execute(batch).finally(() => {
+        this.running.delete(run);
+        // Requests that queued while every slot was busy have waited long enough: run them now.
+        if (this.queue.length > 0) this.flush();
+      });
+      this.running.add(run);
+    }
+    this.schedule();
   }
 
   private async execute(batch: Pending<I, O>[]): Promise<void> {
@@ -105,9 +123,9 @@ export class MicroBatcher<I, O> {
   /** Stops accepting work and waits until everything queued or running has finished. */
   async drain(): Promise<void> {
     this.closed = true;
-    while (this.running || this.queue.length > 0) {
-      if (!this.running) this.flush();
-      await this.running;
+    while (this.running.size > 0 || this.queue.length > 0) {
+      if (this.running.size === 0) this.flush();
+      await Promise.all(this.running);
     }
   }
 }

@@ -41,6 +41,16 @@ export class ApiSettings {
   @Max(10_000)
   maxBatchWaitMs = 10;
 
+  /**
+   * Model copies in worker threads, each batch going to a free one (1: the model runs in the server's own
+   * thread). bench/api-load.ts measures 1 against 2 (bench/RESULTS.md).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  workers = 1;
+
   /** Requests allowed to wait; beyond → 503 with Retry-After. */
   @Transform(toInt)
   @IsInt()
@@ -81,6 +91,7 @@ export const SETTINGS_ENV: Record<keyof ApiSettings, string> = {
   maxPixels: 'RESDET_MAX_PIXELS',
   maxBatchSize: 'RESDET_MAX_BATCH',
   maxBatchWaitMs: 'RESDET_MAX_BATCH_WAIT_MS',
+  workers: 'RESDET_WORKERS',
   maxQueue: 'RESDET_MAX_QUEUE',
   requestTimeoutMs: 'RESDET_REQUEST_TIMEOUT_MS',
   apiKey: 'RESDET_API_KEY',

@@ -6,7 +6,13 @@ import {
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { filterDetections, MicroBatcher, QueueFullError, BatcherClosedError } from '@resdet/inference';
+import {
+  BatcherClosedError,
+  filterDetections,
+  isWorkerCrash,
+  MicroBatcher,
+  QueueFullError,
+} from '@resdet/inference';
 import type { ImageDetector, RawImage, Detection } from '@resdet/inference';
 import { decodeImage, sniffImageType, ImageReadError, settleBatch, type Settled } from '@resdet/data';
 import { API_SETTINGS, DETECTOR } from '../tokens';
@@ -18,7 +24,9 @@ import { DetectResponseDto } from './dto/detect-response.dto';
 /**
  * Turns uploaded bytes into detections: sniff (not the client's mime type) → decode with a pixel limit →
  * micro-batched forward pass → filtered response. Bad input becomes a 4xx here (an image the model cannot
- * process: 422 with the reason); overload a 503.
+ * process: 422 with the reason); overload a 503, and so does a crashed model worker (no image's fault; the
+ * pool does not come back, and /health says so). With workers, as many batches run at once as there are
+ * workers.
  */
 @Injectable()
 export class DetectService implements OnApplicationShutdown {
@@ -29,13 +37,18 @@ export class DetectService implements OnApplicationShutdown {
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
     private readonly metrics: MetricsService,
   ) {
-    // A batch the model rejects is retried image by image, so one bad upload never fails its batch-mates.
-    this.batcher = new MicroBatcher((images) => settleBatch(images, (b) => this.detector.predict(b)), {
-      maxBatchSize: settings.maxBatchSize,
-      maxWaitMs: settings.maxBatchWaitMs,
-      maxQueue: settings.maxQueue,
-      onBatch: (n) => this.metrics.batchSize.observe(n),
-    });
+    // A batch the model rejects is retried image by image, so one bad upload never fails its batch-mates;
+    // a crashed worker fails the batch as it is.
+    this.batcher = new MicroBatcher(
+      (images) => settleBatch(images, (b) => this.detector.predict(b), { rethrow: isWorkerCrash }),
+      {
+        maxBatchSize: settings.maxBatchSize,
+        maxWaitMs: settings.maxBatchWaitMs,
+        maxQueue: settings.maxQueue,
+        concurrency: detector.concurrency ?? 1,
+        onBatch: (n) => this.metrics.batchSize.observe(n),
+      },
+    );
   }
 
   async detect(bytes: Buffer, opts: DetectOptionsDto): Promise<DetectResponseDto> {
@@ -84,6 +97,9 @@ export class DetectService implements OnApplicationShutdown {
       if (e instanceof QueueFullError || e instanceof BatcherClosedError) {
         throw new ServiceUnavailableException((e as Error).message, { cause: e });
       }
+      if (isWorkerCrash(e)) {
+        throw new ServiceUnavailableException(`the detector is down: ${(e as Error).message}`, { cause: e });
+      }
       throw e;
     } finally {
       clearTimeout(timer);
@@ -94,6 +110,8 @@ export class DetectService implements OnApplicationShutdown {
   /** Graceful shutdown: answer everything already accepted, then free the model (the app owns it). */
   async onApplicationShutdown(): Promise<void> {
     await this.batcher.drain();
-    this.detector.dispose();
+    // Worker threads must be gone before close() resolves, or they would keep the process alive.
+    if (this.detector.release) await this.detector.release();
+    else this.detector.dispose();
   }
 }

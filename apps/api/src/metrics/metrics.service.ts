@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import * as tf from '@tensorflow/tfjs-core';
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ImageDetector } from '@resdet/inference';
+import { DETECTOR } from '../tokens';
+import { serverTfMemory } from '../common/tf-memory';
 
 /** Prometheus metrics of one server instance (its own registry, so tests can run several apps). */
 @Injectable()
@@ -35,22 +37,40 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(@Inject(DETECTOR) detector: ImageDetector) {
     collectDefaultMetrics({ register: this.registry, prefix: 'resdet_' });
+    // With worker threads the model's tensors live in the workers: each reports its count after each batch.
     new Gauge({
-      name: 'resdet_tf_tensors',
-      help: 'Live tfjs tensors (tf.memory().numTensors)',
+      name: 'resdet_worker_tf_tensors',
+      help: 'Live tfjs tensors in each model worker thread (as of its last batch)',
+      labelNames: ['worker'] as const,
       registers: [this.registry],
       collect() {
-        this.set(tf.memory().numTensors);
+        detector.status?.()?.workerTensors.forEach((n, i) => this.set({ worker: String(i) }, n));
+      },
+    });
+    new Gauge({
+      name: 'resdet_workers_alive',
+      help: 'Model worker threads running (0 without workers)',
+      registers: [this.registry],
+      collect() {
+        this.set(detector.status?.()?.workersAlive ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'resdet_tf_tensors',
+      help: 'Live tfjs tensors in the server thread (tf.memory().numTensors)',
+      registers: [this.registry],
+      collect() {
+        this.set(serverTfMemory().numTensors);
       },
     });
     new Gauge({
       name: 'resdet_tf_bytes',
-      help: 'Bytes held by live tfjs tensors (tf.memory().numBytes)',
+      help: 'Bytes held by live tfjs tensors in the server thread (tf.memory().numBytes)',
       registers: [this.registry],
       collect() {
-        this.set(tf.memory().numBytes);
+        this.set(serverTfMemory().numBytes);
       },
     });
   }

@@ -5,6 +5,7 @@ interface ServeFlags extends ModelFlags {
   port?: number;
   apiKey?: string;
   maxBatch?: number;
+  workers?: number;
   maxUploadMb?: number;
   queue?: string;
   dataRoot?: string;
@@ -23,6 +24,7 @@ export class ServeCommand extends ModelCommand {
       port: flags.port,
       apiKey: flags.apiKey,
       maxBatchSize: flags.maxBatch,
+      workers: flags.workers,
       maxUploadBytes: flags.maxUploadMb !== undefined ? flags.maxUploadMb * 1024 * 1024 : undefined,
       queueUrl: flags.queue,
       dataRoot: flags.dataRoot,
@@ -47,6 +49,15 @@ export class ServeCommand extends ModelCommand {
   })
   parseMaxBatch(v: string): number {
     return positiveInt('--max-batch')(v);
+  }
+
+  @Option({
+    flags: '--workers <n>',
+    description:
+      'model copies in worker threads, batches go to a free one (default 1 = this thread, or RESDET_WORKERS)',
+  })
+  parseWorkers(v: string): number {
+    return positiveInt('--workers')(v);
   }
 
   @Option({ flags: '--max-upload-mb <n>', description: 'upload limit in MB (default 20); larger → 413' })
