@@ -12,7 +12,7 @@ import { loadWeights } from '@resdet/checkpoint';
 import { initRuntime } from '@resdet/runtime';
 import * as tf from '@tensorflow/tfjs-core';
 import { tinyTrainingConfig } from '@resdet/testing';
-import { runDetectionTraining, type DetectionTrainingOptions } from '@resdet/training';
+import { runDetectionTraining, TrainingDivergedError, type DetectionTrainingOptions } from '@resdet/training';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-data-parallel-'));
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
@@ -98,5 +98,21 @@ describe('data-parallel training (e2e, library)', () => {
     const w = weights(resumed.result.modelFile!);
     const differing = [...oneThread].filter(([k, v]) => w.get(k)!.some((x, i) => x !== v[i]));
     expect(differing.map(([k]) => k)).toEqual([]);
+  }, 120_000);
+
+  it('stops at an abort after the current step with a checkpoint, and a diverging run with TrainingDivergedError', async () => {
+    const stop = new AbortController();
+    const aborted = await train('abort', {
+      workers: 2,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'iteration' && e.iteration === 1) stop.abort();
+      },
+    });
+    expect(aborted.result).toMatchObject({ reason: 'aborted', iteration: 1 });
+    expect(aborted.result.lastCheckpoint).toMatch(/iter-00000001/);
+    await expect(
+      train('diverge', { workers: 2, train: { baseLr: 1e12, warmupIters: 0 } }),
+    ).rejects.toBeInstanceOf(TrainingDivergedError);
   }, 120_000);
 });

@@ -102,6 +102,7 @@ export class DemoCommand extends CommandRunner {
         dataset: { root: dataDir, format: 'coco' },
         outDir: runDir,
         train: { seed: f.seed, maxIterations: f.iterations },
+        workers: f.workers ?? 'auto',
         signal: stop.signal,
         onEvent: reporter.onEvent,
         log: (m) => log.info(m),
@@ -228,7 +229,7 @@ export class DemoCommand extends CommandRunner {
   @Option({
     flags: '--workers <n>',
     description:
-      'detection step: model copies in worker threads (default: one per core for tfjs on CPU; 1: this thread)',
+      'threads for training (the shards of a batch) and detection (model copies) (default: one per core for tfjs on CPU; 1: this thread); the numbers never depend on it',
   })
   parseWorkers(v: string): number {
     return positiveInt('--workers')(v);
