@@ -80,6 +80,39 @@ describe('runDetectJob', () => {
     expect(skipped).toEqual(['odd.img: model: depth of input must match']);
   });
 
+  it('keeps a batch queued per worker beyond the oldest, so a slow batch does not idle the other workers', async () => {
+    // A two-worker pool whose first batch is slow: later batches must be submitted while it runs (at most
+    // four batches out at once), and results still come out in input order.
+    class SlowFirstPool extends WholeImageDetector {
+      readonly concurrency = 2;
+      out = 0;
+      mostOut = 0;
+      submittedBeforeFirstDone = 0;
+      private firstDone = false;
+      override async predict(images: readonly RawImage[]) {
+        const first = this.batches.length === 0;
+        if (!this.firstDone) this.submittedBeforeFirstDone++;
+        this.mostOut = Math.max(this.mostOut, ++this.out);
+        const r = await super.predict(images);
+        await new Promise((res) => setTimeout(res, first ? 150 : 5));
+        if (first) this.firstDone = true;
+        this.out--;
+        return r;
+      }
+    }
+    const det = new SlowFirstPool();
+    const items = Array.from({ length: 12 }, (_, i) => ({ file: String(i), relative: `${i}.img` }));
+    const written: string[] = [];
+    await runDetectJob(det, items, {
+      batchSize: 2,
+      decode: async (file) => ({ width: 4, height: 2, data: new Uint8Array(24).fill(Number(file)) }),
+      writer: { write: async (rec) => void written.push(rec.fileName) },
+    });
+    expect(written).toEqual(items.map((it) => it.relative));
+    expect(det.submittedBeforeFirstDone).toBe(4);
+    expect(det.mostOut).toBe(4);
+  });
+
   it('keeps drawings inside the output folder', () => {
     expect(() => drawingPath('/out', '../x.jpg')).toThrow(/escapes/);
     expect(drawingPath('/out', 'd/x.JPG')).toBe(path.resolve('/out/d/x.JPG'));

@@ -6,6 +6,7 @@ import { ImageSourceItem, safeJoin } from './image-source';
 import { drawDetections, drawingFormat } from './draw-detections';
 import { ResultsWriter } from './results-writer';
 import { settleBatchSafely, type SettledBatch } from './settle-batch-safely';
+import { batchesInFlight } from './batches-in-flight';
 
 export interface DetectJobOptions {
   /** Images per forward pass. */
@@ -44,8 +45,9 @@ interface Decoded {
  * `saveImagesDir`. Any per-image failure — decode, model, drawing, writing — is reported through `onSkip`
  * with its reason and counted as skipped, and the job goes on; a batch the model rejects is retried one
  * image at a time so one bad image never costs its batch-mates. A detector with `concurrency` > 1 (a worker
- * pool) gets that many batches at once; results still go out in input order. A crashed worker ends the job
- * with its error. Memory is bounded by the prefetch window, not by the number of files.
+ * pool) gets that many batches at once, and as many more queued (see {@link batchesInFlight}); results still
+ * go out in input order. A crashed worker ends the job with its error. Memory is bounded by the prefetch
+ * window, not by the number of files.
  */
 export async function runDetectJob(
   detector: ImageDetector,
@@ -54,6 +56,7 @@ export async function runDetectJob(
 ): Promise<DetectJobSummary> {
   const started = performance.now();
   const inFlight = Math.max(1, detector.concurrency ?? 1);
+  const maxRunning = batchesInFlight(detector);
   const window =
     Math.max(opts.batchSize, opts.prefetch ?? opts.batchSize * 2) + opts.batchSize * (inFlight - 1);
   const pending: Promise<Decoded>[] = [];
@@ -116,7 +119,7 @@ export async function runDetectJob(
     if (batch.length === 0) continue;
     const images = batch.map((d) => d.image!);
     running.push({ batch, settled: settleBatchSafely(images, (b) => detector.predict(b, opts.predict)) });
-    if (running.length >= inFlight) await finishOldest();
+    if (running.length >= maxRunning) await finishOldest();
   }
   while (running.length > 0) await finishOldest();
   summary.seconds = (performance.now() - started) / 1000;

@@ -9,6 +9,7 @@ import {
 import type { CocoResult } from '@resdet/eval';
 import type { Detection, ImageDetector } from './detection-types';
 import { settleBatchSafely, type SettledBatch } from './settle-batch-safely';
+import { batchesInFlight } from './batches-in-flight';
 
 interface Readable {
   record: DetectionRecord;
@@ -50,8 +51,8 @@ export function classToCategoryId(
  * lacks are dropped. Every detection the model keeps counts (no extra score threshold).
  * An image that cannot be read or that the model rejects goes to `onSkip` (a failed batch is retried one
  * image at a time) and counts as an image without detections. A detector with `concurrency` > 1 (a worker
- * pool) gets that many batches at once, with the same results in the same order; a crashed worker ends the
- * run with its error.
+ * pool) gets that many batches at once (and as many queued), with the same results in the same order; a
+ * crashed worker ends the run with its error.
  */
 export async function predictDataset(
   detector: ImageDetector,
@@ -61,7 +62,7 @@ export async function predictDataset(
 ): Promise<CocoResult[]> {
   const toCategory = classToCategoryId(detector.info.classes, categories);
   const batchSize = opts.batchSize ?? 2;
-  const inFlight = Math.max(1, detector.concurrency ?? 1);
+  const maxRunning = batchesInFlight(detector);
   const results: CocoResult[] = [];
   const running: { readable: Readable[]; end: number; settled: Promise<SettledBatch<Detection[]>> }[] = [];
   // Batches finish in input order whichever worker is first, so the results list is the same for any count.
@@ -95,7 +96,7 @@ export async function predictDataset(
       (batch) => detector.predict(batch),
     );
     running.push({ readable, end: Math.min(records.length, s + batchSize), settled });
-    if (running.length >= inFlight) await finishOldest();
+    if (running.length >= maxRunning) await finishOldest();
     // Let signal handlers and timers run between batches.
     await new Promise((r) => setImmediate(r));
   }
