@@ -4,14 +4,14 @@
  * this thread or on two threads; a worker that dies mid-run stops the run with its error, leaves the last
  * checkpoint as it was, and a resumed run ends bit-identical to the uninterrupted one.
  */
-import { mkdtempSync, promises as fs, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
 import { loadWeights } from '@resdet/checkpoint';
 import { initRuntime } from '@resdet/runtime';
 import * as tf from '@tensorflow/tfjs-core';
-import { tinyTrainingConfig } from '@resdet/testing';
+import { runCli, tinyTrainingConfig } from '@resdet/testing';
 import { runDetectionTraining, TrainingDivergedError, type DetectionTrainingOptions } from '@resdet/training';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'resdet-data-parallel-'));
@@ -114,5 +114,43 @@ describe('data-parallel training (e2e, library)', () => {
     await expect(
       train('diverge', { workers: 2, train: { baseLr: 1e12, warmupIters: 0 } }),
     ).rejects.toBeInstanceOf(TrainingDivergedError);
+  }, 120_000);
+
+  it('evaluates on detector worker threads when the val split is large enough, with the same numbers (CLI)', async () => {
+    const evalData = path.join(dir, 'eval-data');
+    await writeShapesDataset({
+      out: evalData,
+      format: 'coco',
+      count: 8,
+      valCount: 40,
+      seed: 6,
+      shapes: { width: 64, height: 64 },
+    });
+    const cfg = path.join(dir, 'eval-config.json');
+    writeFileSync(cfg, JSON.stringify(tinyTrainingConfig({ maxIterations: 2, batchSize: 2 })));
+    const run = (workers: number) => {
+      const out = path.join(dir, `eval-w${workers}`);
+      const r = runCli([
+        'train',
+        '--config',
+        cfg,
+        '--dataset',
+        evalData,
+        '--out',
+        out,
+        '--workers',
+        String(workers),
+      ]);
+      expect(r.status).toBe(0);
+      return { log: r.stdout + r.stderr, metrics: readFileSync(path.join(out, 'metrics.json'), 'utf8'), out };
+    };
+    const inThread = run(1);
+    const pooled = run(2);
+    expect(pooled.log).toMatch(/eval: resdet: 2 detector workers/);
+    expect(inThread.log).not.toMatch(/detector workers/);
+    expect(JSON.parse(pooled.metrics)).toEqual(JSON.parse(inThread.metrics));
+    expect(await fs.readdir(path.join(pooled.out, 'checkpoints'))).not.toContain(
+      '.evaluation-model.safetensors',
+    );
   }, 120_000);
 });

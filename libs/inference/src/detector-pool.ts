@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Detections } from '@resdet/detection';
@@ -9,6 +8,7 @@ import type { OpenDetectorOptions } from './detector';
 import type { LabelMap } from './to-detections';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './detector-worker-protocol';
 import { WorkerCrashError } from './worker-crash-error';
+import { DETECTOR_WORKER_SCRIPT } from './detector-worker-script';
 
 /** What {@link openDetectorPool} returns: an engine over the workers, and the model's name and labels. */
 export interface DetectorPool {
@@ -23,9 +23,6 @@ interface Task {
   reject: (e: Error) => void;
 }
 
-/** The compiled worker entry beside this file (dist/); tests may point at another build. */
-const WORKER_SCRIPT = path.join(__dirname, 'detector-worker.js');
-
 /**
  * Starts `workers` worker threads, each opening the model once on its own tensor engine (tfjs-wasm runs one
  * thread per engine, so this is how a folder of images uses every core). Batches go to whichever worker is
@@ -38,7 +35,7 @@ const WORKER_SCRIPT = path.join(__dirname, 'detector-worker.js');
 export async function openDetectorPool(
   opts: OpenDetectorOptions,
   workers: number,
-  workerScript = WORKER_SCRIPT,
+  workerScript = DETECTOR_WORKER_SCRIPT,
 ): Promise<DetectorPool> {
   const log = opts.log;
   if (!existsSync(workerScript)) {

@@ -21,3 +21,4 @@ export * from './predict-dataset';
 export * from './evaluate-detector';
 export * from './classifier';
 export * from './worker-crash-error';
+export * from './detector-worker-script';

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseDetectorConfig, type FasterRcnnConfig } from '@resdet/detection';
+import { parseDetectorConfig, type FasterRcnnConfig, type GeneralizedRCNN } from '@resdet/detection';
 import {
   DetectionLoader,
   dropMissingImages,
@@ -18,7 +18,14 @@ import {
 } from '@resdet/data';
 import { evaluateCoco, type CocoDataset, type CocoEvalResult } from '@resdet/eval';
 import { loadWeights, saveCheckpoint, writeFileAtomic, type LoadedWeights } from '@resdet/checkpoint';
-import { Detector, predictDataset, readDetectionSplits, type DatasetLocation } from '@resdet/inference';
+import {
+  Detector,
+  detectorWorkersBuilt,
+  openDetector,
+  predictDataset,
+  readDetectionSplits,
+  type DatasetLocation,
+} from '@resdet/inference';
 import { backboneInitStateDict } from './backbone-init';
 import { describeDetectorInit, initFromDetector, sourceClassNames } from './detector-init';
 import { DirectoryCheckpointStore } from './checkpoint-store';
@@ -217,16 +224,26 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     let lastEval: { iteration: number; result: CocoEvalResult } | undefined;
     // The model in training, read through the same facade and dataset path as `eval --model`.
     const valDetector = Detector.fromModel(model, parsed.arch, { classes }, tf.getBackend());
+    const evalWorkers = evaluationWorkers(opts.workers, valRecords.length);
     const evaluate = async ({ iteration }: { iteration: number }) => {
       model.eval();
       let skipped = 0;
-      const dets = await predictDataset(valDetector, valRecords, train.categories, {
-        batchSize: 4,
-        onSkip: (r, reason) => {
-          skipped++;
-          log(`eval: skipped ${r.fileName}: ${reason}`);
-        },
-      });
+      const pooled =
+        evalWorkers !== 1
+          ? await openEvaluationPool(model, sidecar, opts.outDir, evalWorkers, log)
+          : undefined;
+      let dets;
+      try {
+        dets = await predictDataset(pooled ?? valDetector, valRecords, train.categories, {
+          batchSize: 4,
+          onSkip: (r, reason) => {
+            skipped++;
+            log(`eval: skipped ${r.fileName}: ${reason}`);
+          },
+        });
+      } finally {
+        await pooled?.release();
+      }
       if (skipped) log(`eval: ${skipped} val image(s) skipped (scored as without detections)`);
       const result = evaluateCoco(valGtUsed, dets, { gtSource: 'val', dtSource: `iteration ${iteration}` });
       lastEval = { iteration, result };
@@ -315,6 +332,62 @@ export async function runDetectionTraining(opts: DetectionTrainingOptions): Prom
     await parallel?.dispose();
     optimizer?.dispose();
     model.dispose();
+  }
+}
+
+/** Val images per worker below which starting worker threads for an evaluation costs more than it saves. */
+const MIN_IMAGES_PER_EVAL_WORKER = 16;
+
+/**
+ * Worker threads for the periodic evaluation, as `eval --model --workers`: `auto` spreads the val images over one
+ * model copy per core (tfjs on a CPU backend) when they are enough to pay for the start, 1 keeps the model in this
+ * thread, as does a run from the sources (no built worker). Whatever the count, the detections are the same.
+ */
+function evaluationWorkers(requested: number | 'auto' | undefined, images: number): number | 'auto' {
+  const most = Math.floor(images / MIN_IMAGES_PER_EVAL_WORKER);
+  if (most < 2 || !detectorWorkersBuilt()) return 1;
+  return typeof requested === 'number' ? Math.max(1, Math.min(requested, most)) : 'auto';
+}
+
+/**
+ * The model as it is now, in worker threads: written as a resdet checkpoint beside the run's checkpoints, opened
+ * by the detector pool (each worker loads it once), and deleted when the pool is released.
+ */
+async function openEvaluationPool(
+  model: GeneralizedRCNN,
+  meta: Record<string, unknown>,
+  outDir: string,
+  workers: number | 'auto',
+  log: (msg: string) => void,
+): Promise<Detector> {
+  const base = path.join(outDir, 'checkpoints', '.evaluation-model');
+  fs.mkdirSync(path.dirname(base), { recursive: true });
+  saveCheckpoint(base, { model: model.stateDict(), meta });
+  const files = [`${base}.safetensors`, `${base}.json`];
+  const removeFiles = () => files.forEach((f) => fs.rmSync(f, { force: true }));
+  try {
+    const detector = await openDetector({
+      weights: files[0],
+      engine: 'tfjs',
+      backend: tf.getBackend(),
+      workers,
+      warmup: false,
+      // The pool's own line only (`N detector workers`), not every worker's load report at each evaluation.
+      log: (m) => /detector workers/.test(m) && log(`eval: ${m}`),
+    });
+    const release = detector.release.bind(detector);
+    return Object.assign(detector, {
+      release: async () => {
+        try {
+          await release();
+        } finally {
+          removeFiles();
+        }
+      },
+    });
+  } catch (e) {
+    removeFiles();
+    throw e;
   }
 }
 
