@@ -1,5 +1,5 @@
 /**
- * Per-kernel wall time for benches on synchronous backends (wasm, cpu): every kernel registered for the backend
+ * Per-kernel wall and CPU time for benches on synchronous backends (wasm, cpu): every kernel registered for the backend
  * is re-registered wrapped in a timer. Kernels that call other registered kernels (resdet's wasm kernels do,
  * through `runWasmKernel`) are charged their own time only ("self"), so the rows add up to the time spent in
  * kernels, and the rest of a step is JS outside kernels (engine bookkeeping, tape, host-side code).
@@ -16,6 +16,13 @@ export interface KernelRow {
   calls: number;
   /** Self time: the kernel's wall time minus the registered kernels it called. */
   ms: number;
+  /** Self CPU time of the process (the figure to read on a shared machine, where wall time includes waits). */
+  cpuMs: number;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 export class KernelProfile {
@@ -25,6 +32,7 @@ export class KernelProfile {
   private readonly originals: tf.KernelConfig[] = [];
   /** Time spent in child kernels of each open call, and its name (innermost last). */
   private readonly childMs: number[] = [];
+  private readonly childCpuMs: number[] = [];
   private readonly names: string[] = [];
   private on = false;
 
@@ -45,14 +53,21 @@ export class KernelProfile {
         }
         this.names.push(this.names.length ? `${this.names[this.names.length - 1]}>${name}` : name);
         this.childMs.push(0);
+        this.childCpuMs.push(0);
         const t0 = performance.now();
+        const c0 = cpuMs();
         try {
           return original(args);
         } finally {
           const total = performance.now() - t0;
+          const totalCpu = cpuMs() - c0;
           const children = this.childMs.pop()!;
-          if (this.childMs.length) this.childMs[this.childMs.length - 1] += total;
-          this.add(this.names.pop()!, total - children);
+          const childrenCpu = this.childCpuMs.pop()!;
+          if (this.childMs.length) {
+            this.childMs[this.childMs.length - 1] += total;
+            this.childCpuMs[this.childCpuMs.length - 1] += totalCpu;
+          }
+          this.add(this.names.pop()!, total - children, totalCpu - childrenCpu);
         }
       };
       this.originals.push(config);
@@ -78,22 +93,27 @@ export class KernelProfile {
     this.on = false;
   }
 
-  private add(kernel: string, ms: number): void {
+  private add(kernel: string, ms: number, cpu: number): void {
     const key = `${kernel}\u0000${this.phase}`;
-    const row = this.rows.get(key) ?? { kernel, phase: this.phase, calls: 0, ms: 0 };
+    const row = this.rows.get(key) ?? { kernel, phase: this.phase, calls: 0, ms: 0, cpuMs: 0 };
     row.calls++;
     row.ms += ms;
+    row.cpuMs += cpu;
     this.rows.set(key, row);
   }
 
-  /** Rows by time, largest first. */
+  /** Rows by CPU time, largest first. */
   table(): KernelRow[] {
-    return [...this.rows.values()].sort((a, b) => b.ms - a.ms);
+    return [...this.rows.values()].sort((a, b) => b.cpuMs - a.cpuMs);
   }
 
-  totalMs(): number {
-    let s = 0;
-    for (const r of this.rows.values()) s += r.ms;
-    return s;
+  totals(): { ms: number; cpuMs: number } {
+    let ms = 0;
+    let cpuMs = 0;
+    for (const r of this.rows.values()) {
+      ms += r.ms;
+      cpuMs += r.cpuMs;
+    }
+    return { ms, cpuMs };
   }
 }

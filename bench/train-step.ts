@@ -12,8 +12,9 @@
  *     [--height 256] [--width 320] [--batch 2] [--seed 0]
  *
  * --profile: one more table, per kernel and phase (forward / backward / optimizer / other), of the timed steps:
- * calls, self ms (see bench/kernel-profile.ts) and % of the step; timing every kernel call costs ~1 %. --shapes:
- * one row per input shapes too.
+ * calls, self CPU ms (see bench/kernel-profile.ts), % of the step's CPU time, and self wall ms; timing every kernel call costs ~1 %. --shapes:
+ * one row per input shapes too. With --baseline K1,K2 the profile runs on tfjs's kernels for K1, K2 (the table
+ * before resdet's replaced them).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   const baselineNames = flag('baseline', '')
     .split(',')
     .filter((n) => n);
-  const profiling = process.argv.includes('--profile') && !baselineNames.length;
+  const profiling = process.argv.includes('--profile');
   await import('@tensorflow/tfjs-backend-wasm');
   const baseline = kernelsNow(baselineNames, 'wasm');
   const backend = await initRuntime({ backend: 'wasm' });
@@ -223,7 +224,7 @@ async function main(): Promise<void> {
       .join(' ')} at start):`;
   process.stdout.write(header + '\n');
 
-  if (baseline.length) {
+  if (baseline.length && !profiling) {
     // Same weights, same sampler draws: the loss and every gradient with both kernel sets, compared as bits.
     const state = rngs.map((r) => r.getState());
     const grads = () => {
@@ -275,6 +276,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  // --profile --baseline K1,K2: the profile with tfjs's kernels for those (the "before" table).
+  if (baseline.length) swapKernels(baseline);
   if (profiling) profile.install();
   for (let i = 0; i < warmup; i++) await trainer.step();
   const tensorsBefore = tf.memory().numTensors;
@@ -298,27 +301,30 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 
   if (profiling) {
-    const kernelMs = profile.totalMs();
+    // CPU time ranks the rows: on a shared machine wall time includes waiting for a core.
+    const total = profile.totals();
     const rows = profile.table();
-    const pct = (ms: number) => ((100 * ms) / timedMs).toFixed(1).padStart(5);
+    const pct = (ms: number) => ((100 * ms) / timedCpuMs).toFixed(1).padStart(5);
+    const it = (ms: number) => (ms / iters).toFixed(1).padStart(8);
     const out = [
-      `  per kernel over the ${iters} timed steps (self ms per step; % of the step):`,
-      `  ${'kernel'.padEnd(40)} ${'phase'.padEnd(9)} ${'calls/it'.padStart(8)} ${'ms/it'.padStart(8)} ${'%'.padStart(5)}`,
+      `  per kernel over the ${iters} timed steps (self time per step; % of the step's CPU time):`,
+      `  ${'kernel'.padEnd(40)} ${'phase'.padEnd(9)} ${'calls/it'.padStart(8)} ${'CPU ms/it'.padStart(9)} ${'%'.padStart(5)} ${'wall ms/it'.padStart(10)}`,
       ...rows
         .slice(0, top)
         .map(
           (r) =>
-            `  ${r.kernel.padEnd(40)} ${r.phase.padEnd(9)} ${(r.calls / iters).toFixed(0).padStart(8)} ${(r.ms / iters).toFixed(1).padStart(8)} ${pct(r.ms)}`,
+            `  ${r.kernel.padEnd(40)} ${r.phase.padEnd(9)} ${(r.calls / iters).toFixed(0).padStart(8)} ${it(r.cpuMs).padStart(9)} ${pct(r.cpuMs)} ${it(r.ms).padStart(10)}`,
         ),
     ];
     const byPhase = new Map<string, number>();
-    for (const r of rows) byPhase.set(r.phase, (byPhase.get(r.phase) ?? 0) + r.ms);
+    for (const r of rows) byPhase.set(r.phase, (byPhase.get(r.phase) ?? 0) + r.cpuMs);
     out.push(
-      `  ${rows.length - Math.min(top, rows.length)} more rows: ${(rows.slice(top).reduce((s, r) => s + r.ms, 0) / iters).toFixed(1)} ms/it`,
-      `  kernels by phase (ms/it): ${[...byPhase]
+      `  ${rows.length - Math.min(top, rows.length)} more rows: ${(rows.slice(top).reduce((s, r) => s + r.cpuMs, 0) / iters).toFixed(1)} CPU ms/it`,
+      `  kernels by phase (CPU ms/it): ${[...byPhase]
         .map(([p, ms]) => `${p} ${(ms / iters).toFixed(0)} (${pct(ms).trim()} %)`)
         .join(', ')}`,
-      `  in kernels ${(kernelMs / iters).toFixed(0)} ms/it (${pct(kernelMs).trim()} %), outside kernels (JS, engine, host code) ${((timedMs - kernelMs) / iters).toFixed(0)} ms/it (${pct(timedMs - kernelMs).trim()} %)`,
+      `  in kernels ${(total.cpuMs / iters).toFixed(0)} CPU ms/it (${pct(total.cpuMs).trim()} %), outside kernels (JS, engine, host code, GC) ` +
+        `${((timedCpuMs - total.cpuMs) / iters).toFixed(0)} CPU ms/it (${pct(timedCpuMs - total.cpuMs).trim()} %)`,
     );
     process.stdout.write(out.join('\n') + '\n');
   }

@@ -9,6 +9,10 @@ import {
 } from './depthwise-conv2d-backprop';
 import { maxPoolGradWasmConfig } from './max-pool-grad';
 import { meanWasmConfig } from './mean';
+import { reverseWasmConfig } from './reverse';
+import { sliceWasmConfig } from './slice';
+import { tileWasmConfig } from './tile';
+import { transposeWasmConfig } from './transpose';
 import { unsortedSegmentSumWasmConfig } from './unsorted-segment-sum';
 
 /**
@@ -31,12 +35,19 @@ export const RESDET_WASM_KERNELS: readonly KernelConfig[] = [
  * - MaxPoolGrad: drops some windows' gradients when there is more than one channel;
  * - Conv2DBackpropInput: correct but 2–3 GFLOP/s; resdet's GEMM + col2im is ~10× faster;
  * - Mean: sums into a float32 accumulator; train-mode BatchNorm's batch variance over 8192 values comes out
- *   ~4e-5 off, enough to flip near-zero ReLU masks and so the step's gradients (see `mean.ts`).
+ *   ~4e-5 off, enough to flip near-zero ReLU masks and so the step's gradients (see `mean.ts`);
+ * - Slice, Tile, Reverse, Transpose: correct but 50–600× slower than moving the same bits with memmoves and
+ *   blocked copies on the heap (Slice copies its whole input first; the others compute every element's index),
+ *   ~2 s of an R18-FPN training step (`bench/train-step.ts --profile`). Results are bit-identical.
  */
 export const RESDET_WASM_OVERRIDES: readonly KernelConfig[] = [
   maxPoolGradWasmConfig,
   conv2dBackpropInputWasmConfig,
   meanWasmConfig,
+  sliceWasmConfig,
+  tileWasmConfig,
+  reverseWasmConfig,
+  transposeWasmConfig,
 ];
 
 /**
