@@ -12,9 +12,10 @@
  *   node -r ./tools/register.js tools/detection/check-r50-fpn-parity.ts --dir /tmp/r50-fpn-v2-parity
  *
  * For every weights file in the folder's `manifest.json` and every engine, runs the CLI as a user does (a child
- * process: `detect --arch fasterrcnn_resnet50_fpn --weights W --engine E --out results.json IMAGES…`) and compares
- * its COCO results with torchvision's detections for the same file: a resdet detection matches a torchvision one
- * when it has the same class, IoU ≥ 0.99 and |Δscore| ≤ 1e-3 (greedy, torchvision's detections in score order).
+ * process: `detect --arch fasterrcnn_resnet50_fpn --weights W --engine E --out results.json --workers 1 IMAGES…`)
+ * and compares its COCO results with torchvision's detections for the same file: a resdet detection matches a
+ * torchvision one when it has the same class, IoU ≥ 0.99 and |Δscore| ≤ 1e-3 (greedy, torchvision's detections in
+ * score order).
  * A row passes when ≥ 99 % of the detections on either side are matched. Also printed: max |Δbox| (px, over
  * matched pairs), max |Δscore|, and the detect job's seconds per image (model loading excluded).
  * The control row runs the 91-class weights under a file name resdet's weights table does not know (so FrozenBN
@@ -155,7 +156,9 @@ function runDetect(
 ): DetectRun {
   const t0 = performance.now();
   const args = ['-r', './tools/register.js', 'apps/cli/src/main.ts', 'detect', '--arch', arch];
-  args.push('--weights', weights, '--engine', engine, '--out', outFile, '--strict', ...images);
+  args.push('--weights', weights, '--engine', engine, '--out', outFile, '--strict');
+  // one in-thread model: the tfjs worker pool runs the built worker (dist/), this tool runs the sources
+  args.push('--workers', '1', ...images);
   const res = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   const wallSeconds = (performance.now() - t0) / 1000;
   if (res.status !== 0) {
