@@ -247,10 +247,10 @@ export function splitBatch(batch: LoaderBatch, size: number): LoaderBatch[] {
 
 /** Each loss term and `loss`, averaged over the shards in shard order. */
 function meanLosses(results: ShardResult[]): Record<string, number> {
-  const names = results[0].names;
   const losses: Record<string, number> = {};
-  names.forEach((n, i) => (losses[n] = results.reduce((a, r) => a + r.terms[i], 0) / results.length));
-  losses.loss = results.reduce((a, r) => a + r.loss, 0) / results.length;
+  for (const n of Object.keys(results[0].losses)) {
+    losses[n] = results.reduce((a, r) => a + r.losses[n], 0) / results.length;
+  }
   return losses;
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainingConfigError } from './errors';
+import type { TrainableModel } from './trainer-ports';
 
 /** One batch's loss terms (kept on the device), the optimised sum and its gradients by parameter name. */
 export interface LossAndGrads {
@@ -61,4 +62,41 @@ export function lossAndGrads(
     if (g) grads.set(nameByVar.get(varName)!, g);
   }
   return { names, termValues: termValues!, value: out.value, grads };
+}
+
+/**
+ * One training step's numbers for a model in this thread: train mode, the model's host-side preparation if it has
+ * one, {@link lossAndGrads}, and the terms read back. `losses` holds each unweighted term and `loss`, the
+ * optimised sum; the caller owns (disposes) `grads`.
+ */
+export async function stepLossesAndGrads<B>(
+  model: TrainableModel<B>,
+  batch: B,
+  params: readonly (readonly [string, tf.Variable])[],
+  lossWeights?: Record<string, number>,
+): Promise<{ losses: Record<string, number>; grads: Map<string, tf.Tensor> }> {
+  model.train?.(true);
+  const prepared = model.prepare ? await model.prepare(batch) : undefined;
+  try {
+    const { names, termValues, value, grads } = lossAndGrads(
+      () => model.computeLosses(prepared?.batch ?? batch),
+      params,
+      lossWeights,
+    );
+    try {
+      // Async reads: the only kind webgpu offers in Node (cpu/wasm resolve them at once).
+      const values = await termValues.data();
+      const losses: Record<string, number> = {};
+      names.forEach((n, i) => (losses[n] = values[i]));
+      losses.loss = (await value.data())[0];
+      return { losses, grads };
+    } catch (e) {
+      tf.dispose([...grads.values()]);
+      throw e;
+    } finally {
+      tf.dispose([termValues, value]);
+    }
+  } finally {
+    prepared?.dispose();
+  }
 }

@@ -3,7 +3,7 @@ import type { StateDict } from '@resdet/nn';
 import type { GeneralizedRCNN } from '@resdet/detection';
 import type { LoaderBatch } from '@resdet/data';
 import { detectorTrainable } from './detector-training-step';
-import { lossAndGrads } from './loss-and-grads';
+import { stepLossesAndGrads } from './loss-and-grads';
 import type { SamplerRngs } from './training-detector';
 
 /** Where each trainable parameter sits in the flat float32 buffers replicas share (tfjs layout, model order). */
@@ -35,11 +35,8 @@ export interface ShardTask {
 
 /** A shard's result; its gradients went into the caller's slot. */
 export interface ShardResult {
-  names: string[];
-  /** Unweighted loss terms in `names` order. */
-  terms: number[];
-  /** The optimised (weighted) sum. */
-  loss: number;
+  /** Each unweighted loss term and `loss`, the optimised (weighted) sum. */
+  losses: Record<string, number>;
   /** 1 where the parameter got a gradient (its slot range is zero otherwise). */
   hasGrad: Uint8Array;
   /** Buffers after the shard's forward pass (BatchNorm running statistics move in train mode). */
@@ -86,34 +83,27 @@ export class ShardReplica {
     if (task.buffers.size) this.model.loadStateDict(task.buffers, { strict: false });
     this.rngs.rpnSampler.setState(task.rng.rpnSampler);
     this.rngs.boxSampler.setState(task.rng.boxSampler);
-    this.trainable.train?.(true);
-    const prepared = this.trainable.prepare ? await this.trainable.prepare(task.shard) : undefined;
+    const { losses, grads } = await stepLossesAndGrads(
+      this.trainable,
+      task.shard,
+      this.params,
+      this.lossWeights,
+    );
     try {
-      const r = lossAndGrads(
-        () => this.trainable.computeLosses(prepared?.batch ?? task.shard),
-        this.params,
-        this.lossWeights,
-      );
-      try {
-        const terms = Array.from(await r.termValues.data());
-        const loss = (await r.value.data())[0];
-        const hasGrad = new Uint8Array(this.params.length);
-        for (let i = 0; i < this.params.length; i++) {
-          const g = r.grads.get(this.layout.names[i]);
-          const off = this.layout.offsets[i];
-          if (g) {
-            out.set((await g.data()) as Float32Array, off);
-            hasGrad[i] = 1;
-          } else {
-            out.fill(0, off, off + this.params[i][1].size);
-          }
+      const hasGrad = new Uint8Array(this.params.length);
+      for (let i = 0; i < this.params.length; i++) {
+        const g = grads.get(this.layout.names[i]);
+        const off = this.layout.offsets[i];
+        if (g) {
+          out.set((await g.data()) as Float32Array, off);
+          hasGrad[i] = 1;
+        } else {
+          out.fill(0, off, off + this.params[i][1].size);
         }
-        return { names: r.names, terms, loss, hasGrad, buffers: this.model.buffersStateDict() };
-      } finally {
-        tf.dispose([r.termValues, r.value, ...r.grads.values()]);
       }
+      return { losses, hasGrad, buffers: this.model.buffersStateDict() };
     } finally {
-      prepared?.dispose();
+      tf.dispose([...grads.values()]);
     }
   }
 }

@@ -5,7 +5,7 @@ import { TrainingConfigError, TrainingDivergedError } from './errors';
 import { clipGradNorm } from './grad-clip';
 import { LossHistory, LossPoint } from './loss-history';
 import type { LrSchedule } from './lr-schedule';
-import { lossAndGrads } from './loss-and-grads';
+import { stepLossesAndGrads } from './loss-and-grads';
 import type { BatchStream, GradientSource, Optimizer, TrainableModel } from './trainer-ports';
 
 /** Events for logs and progress bars (the trainer itself prints nothing). */
@@ -212,7 +212,7 @@ export class Trainer<B> {
     let gradNorm: number | undefined;
     let losses: Record<string, number>;
     try {
-      const { losses: values, grads, dispose } = await this.lossesAndGrads(batch);
+      const { losses: values, grads } = await this.lossesAndGrads(batch);
       try {
         losses = values;
         if (!Object.values(losses).every(Number.isFinite)) {
@@ -230,7 +230,7 @@ export class Trainer<B> {
           optimizer.step(grads, lr);
         }
       } finally {
-        dispose();
+        tf.dispose([...grads.values()]);
       }
     } finally {
       if (data.release) data.release(batch);
@@ -253,38 +253,12 @@ export class Trainer<B> {
   }
 
   /** The batch's loss terms, `loss` (the optimised sum) and gradients, from `gradients` or the model here. */
-  private async lossesAndGrads(
+  private lossesAndGrads(
     batch: B,
-  ): Promise<{ losses: Record<string, number>; grads: Map<string, tf.Tensor>; dispose(): void }> {
-    if (this.opts.gradients) {
-      const r = await this.opts.gradients.compute(batch, this.iter);
-      return { ...r, dispose: () => tf.dispose([...r.grads.values()]) };
-    }
-    const { model } = this.opts;
-    model.train?.(true);
-    const prepared = model.prepare ? await model.prepare(batch) : undefined;
-    try {
-      const { names, termValues, value, grads } = lossAndGrads(
-        () => model.computeLosses(prepared?.batch ?? batch),
-        this.params,
-        this.opts.lossWeights,
-      );
-      try {
-        // Async reads: the only kind webgpu offers in Node (cpu/wasm resolve them at once).
-        const values = await termValues.data();
-        const losses: Record<string, number> = {};
-        names.forEach((n, i) => (losses[n] = values[i]));
-        losses.loss = (await value.data())[0];
-        return { losses, grads, dispose: () => tf.dispose([...grads.values()]) };
-      } catch (e) {
-        tf.dispose([...grads.values()]);
-        throw e;
-      } finally {
-        tf.dispose([termValues, value]);
-      }
-    } finally {
-      prepared?.dispose();
-    }
+  ): Promise<{ losses: Record<string, number>; grads: Map<string, tf.Tensor> }> {
+    const { gradients, model, lossWeights } = this.opts;
+    if (gradients) return gradients.compute(batch, this.iter);
+    return stepLossesAndGrads(model, batch, this.params, lossWeights);
   }
 
   private async evaluate(): Promise<void> {
