@@ -214,19 +214,20 @@ export class DataParallelGradients implements GradientSource<LoaderBatch> {
   /** The mean of the shards' gradient slots, summed in shard order; parameters no shard reached get none. */
   private meanGradients(results: ShardResult[]): Map<string, tf.Tensor> {
     const { names, shapes, offsets, size } = this.replica.layout;
-    const slot = (s: number) => new Float32Array(this.gradsBuffer, s * size * 4, size);
-    const sum = slot(0).slice();
-    for (let s = 1; s < results.length; s++) {
-      const g = slot(s);
-      for (let i = 0; i < size; i++) sum[i] += g[i];
-    }
     const n = results.length;
-    if (n > 1) for (let i = 0; i < size; i++) sum[i] /= n;
     const grads = new Map<string, tf.Tensor>();
     names.forEach((name, p) => {
       if (!results.some((r) => r.hasGrad[p])) return;
       const len = shapes[p].reduce((a, b) => a * b, 1);
-      grads.set(name, tf.tensor(sum.slice(offsets[p], offsets[p] + len), shapes[p], 'float32'));
+      // Straight from the shared slots into the parameter's own array: no step-sized copy in between.
+      const slot = (s: number) => new Float32Array(this.gradsBuffer, (s * size + offsets[p]) * 4, len);
+      const mean = slot(0).slice();
+      for (let s = 1; s < n; s++) {
+        const g = slot(s);
+        for (let i = 0; i < len; i++) mean[i] += g[i];
+      }
+      if (n > 1) for (let i = 0; i < len; i++) mean[i] /= n;
+      grads.set(name, tf.tensor(mean, shapes[p], 'float32'));
     });
     return grads;
   }
