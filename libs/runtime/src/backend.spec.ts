@@ -25,10 +25,30 @@ describe('runtime backend choice', () => {
   });
 
   it('answers what each backend can do', () => {
-    expect(backendCaps('wasm')).toEqual({ syncReads: true, hostMemory: true, gpu: false });
-    expect(backendCaps('tensorflow-gpu')).toEqual({ syncReads: true, hostMemory: false, gpu: true });
-    expect(backendCaps('webgpu')).toEqual({ syncReads: false, hostMemory: false, gpu: true });
-    expect(backendCaps('some-test-backend')).toEqual({ syncReads: false, hostMemory: false, gpu: false });
+    expect(backendCaps('wasm')).toEqual({
+      syncReads: true,
+      hostMemory: true,
+      gpu: false,
+      singleThreaded: true,
+    });
+    expect(backendCaps('tensorflow-gpu')).toEqual({
+      syncReads: true,
+      hostMemory: false,
+      gpu: true,
+      singleThreaded: false,
+    });
+    expect(backendCaps('webgpu')).toEqual({
+      syncReads: false,
+      hostMemory: false,
+      gpu: true,
+      singleThreaded: false,
+    });
+    expect(backendCaps('some-test-backend')).toEqual({
+      syncReads: false,
+      hostMemory: false,
+      gpu: false,
+      singleThreaded: false,
+    });
   });
 
   it('readTensors returns the values data() gives', async () => {

@@ -36,18 +36,20 @@ export interface BackendCaps {
   hostMemory: boolean;
   /** Runs on a GPU. */
   gpu: boolean;
+  /** One engine computes on one CPU thread (tfjs-wasm in Node, tfjs-cpu): more cores take more engines, in workers. */
+  singleThreaded: boolean;
 }
 
 const CAPS: Record<BackendName, BackendCaps> = {
-  'tensorflow-gpu': { syncReads: true, hostMemory: false, gpu: true },
-  webgpu: { syncReads: false, hostMemory: false, gpu: true },
-  tensorflow: { syncReads: true, hostMemory: true, gpu: false },
-  wasm: { syncReads: true, hostMemory: true, gpu: false },
-  cpu: { syncReads: true, hostMemory: true, gpu: false },
+  'tensorflow-gpu': { syncReads: true, hostMemory: false, gpu: true, singleThreaded: false },
+  webgpu: { syncReads: false, hostMemory: false, gpu: true, singleThreaded: false },
+  tensorflow: { syncReads: true, hostMemory: true, gpu: false, singleThreaded: false },
+  wasm: { syncReads: true, hostMemory: true, gpu: false, singleThreaded: true },
+  cpu: { syncReads: true, hostMemory: true, gpu: false, singleThreaded: true },
 };
 
 /** A backend resdet does not know (a test's own) is assumed to have none of the capabilities: the safe paths. */
-const UNKNOWN_CAPS: BackendCaps = { syncReads: false, hostMemory: false, gpu: false };
+const UNKNOWN_CAPS: BackendCaps = { syncReads: false, hostMemory: false, gpu: false, singleThreaded: false };
 
 /** The capabilities of a backend (default: the one tfjs runs now). */
 export function backendCaps(name: string = tf.getBackend()): BackendCaps {

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { StateDict } from '@resdet/nn';
+import { backendCaps } from '@resdet/runtime';
 import type { FasterRcnnConfig, GeneralizedRCNN } from '@resdet/detection';
 import type { LoaderBatch } from '@resdet/data';
 import type { GradientSource } from './trainer-ports';
@@ -275,7 +276,7 @@ function meanBuffers(all: StateDict[]): StateDict {
 }
 
 /**
- * Threads for a run: `auto` is one per core on a CPU tensor backend (wasm, cpu: one thread per engine), at most
+ * Threads for a run: `auto` is one per core on a single-threaded tensor backend (wasm, cpu: `backendCaps`), at most
  * one per shard, and 1 where the worker entry is not built; a number is taken as it is, capped by the shards.
  */
 export function dataParallelWorkers(
@@ -284,8 +285,7 @@ export function dataParallelWorkers(
   opts: { backend?: string; workerScript?: string } = {},
 ): number {
   if (typeof requested === 'number') return Math.max(1, Math.min(requested, shards));
-  const backend = opts.backend ?? tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  if (!backendCaps(opts.backend).singleThreaded) return 1;
   if (!existsSync(opts.workerScript ?? WORKER_SCRIPT)) return 1;
   return Math.max(1, Math.min(availableParallelism(), shards));
 }
