@@ -351,7 +351,7 @@ function evaluationWorkers(requested: number | 'auto' | undefined, images: numbe
 
 /**
  * The model as it is now, in worker threads: written as a resdet checkpoint beside the run's checkpoints, opened
- * by the detector pool (each worker loads it once), and deleted when the pool is released.
+ * by the detector pool (each worker loads it once), and deleted once they have.
  */
 async function openEvaluationPool(
   model: GeneralizedRCNN,
@@ -363,11 +363,9 @@ async function openEvaluationPool(
   const base = path.join(outDir, 'checkpoints', '.evaluation-model');
   fs.mkdirSync(path.dirname(base), { recursive: true });
   saveCheckpoint(base, { model: model.stateDict(), meta });
-  const files = [`${base}.safetensors`, `${base}.json`];
-  const removeFiles = () => files.forEach((f) => fs.rmSync(f, { force: true }));
   try {
-    const detector = await openDetector({
-      weights: files[0],
+    return await openDetector({
+      weights: `${base}.safetensors`,
       engine: 'tfjs',
       backend: tf.getBackend(),
       workers,
@@ -375,19 +373,9 @@ async function openEvaluationPool(
       // The pool's own line only (`N detector workers`), not every worker's load report at each evaluation.
       log: (m) => /detector workers/.test(m) && log(`eval: ${m}`),
     });
-    const release = detector.release.bind(detector);
-    return Object.assign(detector, {
-      release: async () => {
-        try {
-          await release();
-        } finally {
-          removeFiles();
-        }
-      },
-    });
-  } catch (e) {
-    removeFiles();
-    throw e;
+  } finally {
+    // Each worker has loaded the model once it is open: the file is not read again.
+    for (const ext of ['.safetensors', '.json']) fs.rmSync(base + ext, { force: true });
   }
 }
 
