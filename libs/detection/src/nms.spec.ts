@@ -67,3 +67,25 @@ describe('nms vs torchvision 0.14 (test/fixtures/detection/ops/nms.json), exact 
     );
   });
 });
+
+describe('nms maxKeep (torchvision keep[:n], stopped early)', () => {
+  const fx = readOpsFixture<NmsFixture>('nms');
+  const boxes = f32(fx.boxes).data;
+  const scores = f32(fx.scores).data;
+  const big = f32(fx.bigBoxes).data;
+  const bigScores = f32(fx.bigScores).data;
+
+  it.each([1, 7, 50, 10_000])('returns the first %i of the full result on both batched paths', (n) => {
+    expect(Array.from(nms(boxes, scores, 0.5, n))).toEqual(fx.keep05.slice(0, n));
+    expect(Array.from(batchedNms(boxes, scores, fx.idxs, 0.5, n))).toEqual(fx.batchedKeep05.slice(0, n));
+    expect(Array.from(batchedNms(big, bigScores, fx.bigIdxs, 0.5, n))).toEqual(
+      fx.bigBatchedKeep05.slice(0, n),
+    );
+  });
+
+  it('keeps zero-area boxes whose overlap is NaN, as the kernel does', () => {
+    const flat = new Float32Array([5, 5, 5, 5, 5, 5, 5, 5]); // two identical points: 0 / 0
+    expect(Array.from(nms(flat, [0.9, 0.8], 0.5))).toEqual([0, 1]);
+    expect(Array.from(nms(flat, [0.9, 0.8], 0.5, 1))).toEqual([0]);
+  });
+});

@@ -31,44 +31,73 @@ export function argsortDescending(scores: ArrayLike<number>, idx?: ArrayLike<num
  * @param boxes `[N, 4]` xyxy (flat).
  * @param scores `[N]`.
  * @param iouThreshold discard boxes with IoU > this.
+ * @param maxKeep stop once this many boxes are kept. Greedy NMS decides each box from the boxes before it, so
+ *   the result is exactly the first `maxKeep` of the full result (the caller's `keep[:n]`), found sooner.
  * @returns kept indices, in decreasing score order.
  */
-export function nms(boxes: Float32Array, scores: ArrayLike<number>, iouThreshold: number): Int32Array {
+export function nms(
+  boxes: Float32Array,
+  scores: ArrayLike<number>,
+  iouThreshold: number,
+  maxKeep = Infinity,
+): Int32Array {
   const n = numBoxes(boxes);
   if (scores.length !== n) {
     throw new Error(`nms: scores has length ${scores.length}, boxes has ${n} boxes; they must match`);
   }
-  const areas = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    areas[i] = f(f(boxes[4 * i + 2] - boxes[4 * i]) * f(boxes[4 * i + 3] - boxes[4 * i + 1]));
-  }
   const order = argsortDescending(scores);
-  const suppressed = new Uint8Array(n);
+  // Coordinates and areas in visiting order, so the inner loop reads memory forwards.
+  const x1 = new Float32Array(n);
+  const y1 = new Float32Array(n);
+  const x2 = new Float32Array(n);
+  const y2 = new Float32Array(n);
+  const areas = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = 4 * order[k];
+    x1[k] = boxes[i];
+    y1[k] = boxes[i + 1];
+    x2[k] = boxes[i + 2];
+    y2[k] = boxes[i + 3];
+    areas[k] = f(f(x2[k] - x1[k]) * f(y2[k] - y1[k]));
+  }
+  // The boxes not yet suppressed, in visiting order: the first is kept, and it filters the rest in place.
+  const alive = Int32Array.from({ length: n }, (_, k) => k);
+  let count = n;
   const keep: number[] = [];
-  for (let oi = 0; oi < n; oi++) {
-    const i = order[oi];
-    if (suppressed[i]) continue;
-    keep.push(i);
-    const ix1 = boxes[4 * i],
-      iy1 = boxes[4 * i + 1],
-      ix2 = boxes[4 * i + 2],
-      iy2 = boxes[4 * i + 3];
-    const iarea = areas[i];
-    for (let oj = oi + 1; oj < n; oj++) {
-      const j = order[oj];
-      if (suppressed[j]) continue;
-      const w = f(Math.min(ix2, boxes[4 * j + 2]) - Math.max(ix1, boxes[4 * j]));
-      const h = f(Math.min(iy2, boxes[4 * j + 3]) - Math.max(iy1, boxes[4 * j + 1]));
-      const inter = f((w > 0 ? w : 0) * (h > 0 ? h : 0));
-      const ovr = f(inter / f(f(iarea + areas[j]) - inter));
-      if (ovr > iouThreshold) suppressed[j] = 1;
+  while (count > 0 && keep.length < maxKeep) {
+    const i = alive[0];
+    keep.push(order[i]);
+    const ix1 = x1[i],
+      iy1 = y1[i],
+      ix2 = x2[i],
+      iy2 = y2[i],
+      iarea = areas[i];
+    let m = 0;
+    for (let t = 1; t < count; t++) {
+      const j = alive[t];
+      const left = Math.max(ix1, x1[j]),
+        right = Math.min(ix2, x2[j]),
+        top = Math.max(iy1, y1[j]),
+        bottom = Math.min(iy2, y2[j]);
+      let ovr: number;
+      if (right > left && bottom > top) {
+        const inter = f(f(right - left) * f(bottom - top));
+        ovr = f(inter / f(f(iarea + areas[j]) - inter));
+      } else {
+        // Disjoint (most pairs): the kernel's IoU is 0, or NaN when both areas are 0.
+        ovr = f(iarea + areas[j]) === 0 ? NaN : 0;
+      }
+      // `!(>)` rather than `<=`: a NaN overlap (degenerate boxes) suppresses nothing, as in the kernel.
+      if (!(ovr > iouThreshold)) alive[m++] = j;
     }
+    count = m;
   }
   return Int32Array.from(keep);
 }
 
 /**
  * torchvision `batched_nms`: NMS independently per category `idxs[i]`.
+ * @param maxKeep return at most this many: exactly the first `maxKeep` of the full result (see {@link nms}).
  * @returns kept indices, in decreasing score order.
  */
 export function batchedNms(
@@ -76,6 +105,7 @@ export function batchedNms(
   scores: ArrayLike<number>,
   idxs: ArrayLike<number>,
   iouThreshold: number,
+  maxKeep = Infinity,
 ): Int32Array {
   const n = numBoxes(boxes);
   if (scores.length !== n || idxs.length !== n) {
@@ -85,8 +115,8 @@ export function batchedNms(
   }
   if (n === 0) return new Int32Array(0);
   return boxes.length > 4000
-    ? batchedNmsPerClass(boxes, scores, idxs, iouThreshold)
-    : batchedNmsCoordinateTrick(boxes, scores, idxs, iouThreshold);
+    ? batchedNmsPerClass(boxes, scores, idxs, iouThreshold, maxKeep)
+    : batchedNmsCoordinateTrick(boxes, scores, idxs, iouThreshold, maxKeep);
 }
 
 /** torchvision `_batched_nms_coordinate_trick`: offset each class by `idx * (max coordinate + 1)` (float32). */
@@ -95,6 +125,7 @@ export function batchedNmsCoordinateTrick(
   scores: ArrayLike<number>,
   idxs: ArrayLike<number>,
   iouThreshold: number,
+  maxKeep = Infinity,
 ): Int32Array {
   if (boxes.length === 0) return new Int32Array(0);
   let maxCoord = -Infinity;
@@ -102,15 +133,19 @@ export function batchedNmsCoordinateTrick(
   const step = f(maxCoord + 1);
   const shifted = new Float32Array(boxes.length);
   for (let i = 0; i < boxes.length; i++) shifted[i] = boxes[i] + f(idxs[i >> 2] * step);
-  return nms(shifted, scores, iouThreshold);
+  return nms(shifted, scores, iouThreshold, maxKeep);
 }
 
-/** torchvision `_batched_nms_vanilla`: plain NMS per class, then all kept sorted by score (stable here). */
+/**
+ * torchvision `_batched_nms_vanilla`: plain NMS per class, then all kept sorted by score (stable here). Each
+ * class stops at `maxKeep` kept: a box among the first `maxKeep` overall is among the first `maxKeep` of its class.
+ */
 export function batchedNmsPerClass(
   boxes: Float32Array,
   scores: ArrayLike<number>,
   idxs: ArrayLike<number>,
   iouThreshold: number,
+  maxKeep = Infinity,
 ): Int32Array {
   const n = numBoxes(boxes);
   const byClass = new Map<number, number[]>();
@@ -127,9 +162,10 @@ export function batchedNmsPerClass(
       sub.set(boxes.subarray(4 * m, 4 * m + 4), 4 * k);
       subScores[k] = scores[m];
     });
-    for (const k of nms(sub, subScores, iouThreshold)) keepMask[members[k]] = 1;
+    for (const k of nms(sub, subScores, iouThreshold, maxKeep)) keepMask[members[k]] = 1;
   }
   const kept: number[] = [];
   for (let i = 0; i < n; i++) if (keepMask[i]) kept.push(i);
-  return argsortDescending(scores, kept);
+  const sorted = argsortDescending(scores, kept);
+  return sorted.length > maxKeep ? sorted.slice(0, maxKeep) : sorted;
 }

@@ -113,7 +113,7 @@ export function postprocessDetections(
       sc[m] = scoresAll[offset * k + q];
       lb[m] = q % k;
     });
-    const keep = batchedNms(bx, sc, lb, o.nmsThresh).subarray(0, o.detectionsPerImg);
+    const keep = batchedNms(bx, sc, lb, o.nmsThresh, o.detectionsPerImg);
     const det: Detections = {
       boxes: new Float32Array(keep.length * 4),
       scores: new Float32Array(keep.length),

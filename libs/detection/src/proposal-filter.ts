@@ -71,7 +71,7 @@ export function filterProposals(p: FilterProposalsInput): Proposals {
       pick(scores, keepScore),
       pick(levels, keepScore),
     ];
-    const keep = batchedNms(boxes, scores, levels, p.nmsThresh).subarray(0, p.postNmsTopN);
+    const keep = batchedNms(boxes, scores, levels, p.nmsThresh, p.postNmsTopN);
     boxesOut.push(selectBoxes(boxes, keep));
     scoresOut.push(pick(scores, keep));
   }
