@@ -88,7 +88,8 @@ describe('runDetectJob', () => {
       out = 0;
       mostOut = 0;
       submittedBeforeFirstDone = 0;
-      private firstDone = false;
+      decodedBeforeFirstDone = 0;
+      firstDone = false;
       override async predict(images: readonly RawImage[]) {
         const first = this.batches.length === 0;
         if (!this.firstDone) this.submittedBeforeFirstDone++;
@@ -101,15 +102,21 @@ describe('runDetectJob', () => {
       }
     }
     const det = new SlowFirstPool();
-    const items = Array.from({ length: 12 }, (_, i) => ({ file: String(i), relative: `${i}.img` }));
+    const items = Array.from({ length: 24 }, (_, i) => ({ file: String(i), relative: `${i}.img` }));
     const written: string[] = [];
     await runDetectJob(det, items, {
       batchSize: 2,
-      decode: async (file) => ({ width: 4, height: 2, data: new Uint8Array(24).fill(Number(file)) }),
+      decode: async (file) => {
+        if (!det.firstDone) det.decodedBeforeFirstDone++;
+        return { width: 4, height: 2, data: new Uint8Array(24).fill(Number(file)) };
+      },
       writer: { write: async (rec) => void written.push(rec.fileName) },
     });
     expect(written).toEqual(items.map((it) => it.relative));
     expect(det.submittedBeforeFirstDone).toBe(4);
+    // Decodes cover the four batches out (8 images), the window behind them (three batches' worth, 6) and the
+    // default prefetch of two batches (4), so the queued batches never wait on decoding.
+    expect(det.decodedBeforeFirstDone).toBe(18);
     expect(det.mostOut).toBe(4);
   });
 

@@ -55,10 +55,11 @@ export async function runDetectJob(
   opts: DetectJobOptions,
 ): Promise<DetectJobSummary> {
   const started = performance.now();
-  const inFlight = Math.max(1, detector.concurrency ?? 1);
   const maxRunning = batchesInFlight(detector);
+  // Decodes cover every batch the detector holds (running or queued) plus the prefetch behind them, so a
+  // queued batch never waits on sharp.
   const window =
-    Math.max(opts.batchSize, opts.prefetch ?? opts.batchSize * 2) + opts.batchSize * (inFlight - 1);
+    Math.max(opts.batchSize, opts.prefetch ?? opts.batchSize * 2) + opts.batchSize * (maxRunning - 1);
   const pending: Promise<Decoded>[] = [];
   let next = 0;
   const fill = () => {
