@@ -9,7 +9,7 @@ import {
   type DetectionTrainingResult,
 } from '@resdet/training';
 import { cliLogger, trainingReporter } from '../common/training-log';
-import { positiveInt } from '../common/model-options';
+import { OFFLINE_OPTION, positiveInt } from '../common/model-options';
 import { resolveWeightsFlag } from '../common/weights-flag';
 
 interface TrainFlags {
@@ -130,10 +130,7 @@ export class TrainCommand extends CommandRunner {
     return v;
   }
 
-  @Option({
-    flags: '--offline',
-    description: 'registry names from the cache only, never download (or RESDET_OFFLINE=1)',
-  })
+  @Option(OFFLINE_OPTION)
   parseOffline(): boolean {
     return true;
   }

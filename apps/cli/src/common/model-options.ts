@@ -19,6 +19,12 @@ export interface ModelFlags {
   offline?: boolean;
 }
 
+/** `--offline`, shared by every command that resolves registry names (detect, eval, train, …). */
+export const OFFLINE_OPTION = {
+  flags: '--offline',
+  description: 'registry names from the cache only, never download (or RESDET_OFFLINE=1)',
+};
+
 export const positiveInt =
   (flag: string) =>
   (v: string): number => {
@@ -129,10 +135,7 @@ export abstract class ModelCommand extends EngineCommand {
     return v;
   }
 
-  @Option({
-    flags: '--offline',
-    description: 'registry names from the cache only, never download (or RESDET_OFFLINE=1)',
-  })
+  @Option(OFFLINE_OPTION)
   parseOffline(): boolean {
     return true;
   }
