@@ -11,69 +11,29 @@
  * and tight enough that any wrong step (a missed clip, an off-by-one anchor) fails.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
-import { readSafetensors } from '@resdet/checkpoint';
-import { CONV_WEIGHT_LAYOUT, HostTensor, LINEAR_WEIGHT_LAYOUT, StateDict } from '@resdet/nn';
+import { CONV_WEIGHT_LAYOUT, LINEAR_WEIGHT_LAYOUT } from '@resdet/nn';
 import { buildDetector, buildFasterRcnn } from './builders';
-import { FasterRcnnConfig, resolveConfig } from './faster-rcnn.config';
 import type { FgBgSampler } from './balanced-sampler';
 import { ReplaySampler } from '../../../test/support/replay-sampler';
+import {
+  PARITY_FIXTURES,
+  readParityFixture,
+  type ParityFixtureName,
+} from '../../../test/support/frcnn-parity-fixture';
 import type { DetectionLosses, GeneralizedRCNN } from './generalized-rcnn';
 import type { TargetBoxes } from './roi-heads';
 import { maxAbsDiff } from '../../../test/support/max-abs-diff';
 
-const DIR = join(__dirname, '../../../test/fixtures/detection');
-
-/**
- * A parity fixture: `tiny_frcnn` (make_model_fixtures.py, fasterrcnn_resnet50_fpn's parts) or `tiny_frcnn_v2`
- * (make_v2_model_fixtures.py, fasterrcnn_resnet50_fpn_v2's parts), with the resdet config of its model.
- */
-interface ParityFixture {
-  name: string;
-  config(c: Record<string, unknown>): Partial<FasterRcnnConfig>;
-}
-
-const FIXTURES: ParityFixture[] = [
-  {
-    name: 'tiny_frcnn',
-    config: (c) => ({
-      numClasses: c.numClasses as number,
-      minSize: c.minSize as number,
-      maxSize: c.maxSize as number,
-      backboneDepth: 18,
-      backboneWidth: c.stemWidth as number,
-      backboneLayers: c.blocks as number[],
-      backboneNorm: 'frozen',
-      trainableLayers: 5,
-      fpnOutChannels: c.fpnOutChannels as number,
-      representationSize: c.representationSize as number,
-    }),
-  },
-  // the fixture's config is already resdet's (FasterRcnnConfig fields)
-  { name: 'tiny_frcnn_v2', config: (c) => c as Partial<FasterRcnnConfig> },
-];
-
-function loadFixture(f: ParityFixture) {
-  const meta = JSON.parse(readFileSync(join(DIR, `${f.name}.json`), 'utf8'));
-  const weights: StateDict = readSafetensors(join(DIR, `${f.name}.weights.safetensors`)).tensors;
-  const expected: StateDict = readSafetensors(join(DIR, `${f.name}.expected.safetensors`)).tensors;
-  const get = (k: string): HostTensor => {
-    const t = expected.get(k);
-    if (!t) throw new Error(`fixture ${f.name} has no ${k}`);
-    return t;
-  };
+function loadFixture(name: ParityFixtureName) {
+  const { meta, config, weights, get } = readParityFixture(name);
   const floats = (k: string) => Float32Array.from(get(k).data as Float32Array);
   const ints = (k: string) => Array.from(get(k).data as Int32Array);
   const picks = (kind: 'rpn' | 'roi') =>
     [0, 1].map((i) => ({ pos: ints(`train.${kind}_pos.${i}`), neg: ints(`train.${kind}_neg.${i}`) }));
 
   const tinyModel = (samplers?: { rpn: FgBgSampler; roi: FgBgSampler }): GeneralizedRCNN => {
-    const model = buildFasterRcnn(
-      resolveConfig(f.config(meta.config)),
-      samplers && { rpnSampler: samplers.rpn, boxSampler: samplers.roi },
-    );
+    const model = buildFasterRcnn(config, samplers && { rpnSampler: samplers.rpn, boxSampler: samplers.roi });
     model.loadStateDict(weights);
     return model;
   };
@@ -133,7 +93,7 @@ beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });
 });
 
-describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — $name fixture', (fixture) => {
+describe.each(PARITY_FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — %s', (fixture) => {
   const { meta, weights, floats, ints, picks, tinyModel, images, targets } = loadFixture(fixture);
 
   it('loads the torchvision state dict strictly (same keys and shapes)', () => {
@@ -274,7 +234,7 @@ describe.each(FIXTURES)('GeneralizedRCNN (Faster R-CNN) vs torchvision 0.14 — 
       const ours = torchLayout.dataSync();
       torchLayout.dispose();
       const relErr = (ref: Float32Array) => maxAbsDiff(ours, ref) / Math.max(...Array.from(ref, Math.abs));
-      const torchErr = meta.torchFloat32GradRelErr?.[name] as number | undefined;
+      const torchErr = (meta.torchFloat32GradRelErr as Record<string, number> | undefined)?.[name];
       if (torchErr === undefined) {
         const err = relErr(floats(`grad.${name}`));
         expect({ name, err, ok: err < 1e-3 }).toEqual({ name, err, ok: true });

@@ -10,55 +10,23 @@
  * assertions' bounds below).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { initRuntime } from '@resdet/runtime';
-import { readSafetensors } from '@resdet/checkpoint';
-import { HostTensor } from '@resdet/nn';
-import { buildFasterRcnn, FasterRcnnConfig, GeneralizedRCNN, resolveConfig } from '@resdet/detection';
+import { buildFasterRcnn, GeneralizedRCNN, resolveConfig } from '@resdet/detection';
 import { HostImage, prepareBatch } from './host-transform';
 import { OrtFasterRcnn } from './ort-faster-rcnn';
 import { matchDetections, randomizeNorms } from './testing';
 import { maxAbsDiff } from '../../../test/support/max-abs-diff';
+import {
+  PARITY_FIXTURES,
+  readParityFixture,
+  type ParityFixtureName,
+} from '../../../test/support/frcnn-parity-fixture';
 
-const DIR = join(__dirname, '../../../test/fixtures/detection');
-
-/**
- * torchvision parity fixtures: `tiny_frcnn` (fasterrcnn_resnet50_fpn's parts, make_model_fixtures.py) and
- * `tiny_frcnn_v2` (fasterrcnn_resnet50_fpn_v2's: BatchNorm in the FPN and FastRCNNConvFCHead,
- * make_v2_model_fixtures.py), each with the resdet config of its model.
- */
-const FIXTURES = [
-  {
-    name: 'tiny_frcnn',
-    config: (c: Record<string, unknown>): Partial<FasterRcnnConfig> => ({
-      numClasses: c.numClasses as number,
-      minSize: c.minSize as number,
-      maxSize: c.maxSize as number,
-      backboneDepth: 18,
-      backboneWidth: c.stemWidth as number,
-      backboneLayers: c.blocks as number[],
-      backboneNorm: 'frozen',
-      trainableLayers: 5,
-      fpnOutChannels: c.fpnOutChannels as number,
-      representationSize: c.representationSize as number,
-    }),
-  },
-  { name: 'tiny_frcnn_v2', config: (c: Record<string, unknown>) => c as Partial<FasterRcnnConfig> },
-];
-
-function fixture(name = 'tiny_frcnn') {
-  const f = FIXTURES.find((x) => x.name === name)!;
-  const meta = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8'));
-  const expected = readSafetensors(join(DIR, `${name}.expected.safetensors`)).tensors;
-  const get = (k: string): HostTensor => {
-    const t = expected.get(k);
-    if (!t) throw new Error(`${name}.expected.safetensors has no ${k}`);
-    return t;
-  };
+function fixture(name: ParityFixtureName = 'tiny_frcnn') {
+  const { config, weights, get } = readParityFixture(name);
   const model = (): GeneralizedRCNN => {
-    const m = buildFasterRcnn(resolveConfig(f.config(meta.config)));
-    m.loadStateDict(readSafetensors(join(DIR, `${name}.weights.safetensors`)).tensors);
+    const m = buildFasterRcnn(config);
+    m.loadStateDict(weights);
     return m.eval();
   };
   const images = (): HostImage[] =>
@@ -137,41 +105,38 @@ describe('prepareBatch (host transform)', () => {
 });
 
 describe('OrtFasterRcnn', () => {
-  it.each(FIXTURES.map((f) => f.name))(
-    'matches torchvision 0.14 on the %s fixture (and the tfjs path)',
-    async (name) => {
-      const { get, model: build, images: fixtureImgs } = fixture(name);
-      const model = build();
-      const engine = await OrtFasterRcnn.create(model);
-      const images = fixtureImgs();
-      const ours = await engine.predict(images);
-      const tfjs = await tfjsPredict(model, images);
-      for (const i of [0, 1]) {
-        const theirs = {
-          boxes: Float32Array.from(get(`eval.boxes.${i}`).data as Float32Array),
-          scores: Float32Array.from(get(`eval.scores.${i}`).data as Float32Array),
-          labels: Int32Array.from(get(`eval.labels.${i}`).data as Int32Array),
-        };
-        expect(theirs.scores.length).toBeGreaterThan(0);
-        const vsTorch = matchDetections(ours[i], theirs);
-        expect(vsTorch.fraction).toBeGreaterThanOrEqual(0.99);
-        // in fact: every detection, boxes within 1e-2 px and scores within 1e-4 (the tfjs path's own torchvision tolerance)
-        expect(vsTorch.fraction).toBe(1);
-        expect(vsTorch.maxBoxDiff).toBeLessThan(1e-2);
-        expect(vsTorch.maxScoreDiff).toBeLessThan(1e-4);
-        const vsTfjs = matchDetections(ours[i], tfjs[i]);
-        expect(vsTfjs.fraction).toBe(1);
-        expect(vsTfjs.maxScoreDiff).toBeLessThan(1e-4);
-        // the tfjs path against torchvision by the same rule
-        const tfjsVsTorch = matchDetections(tfjs[i], theirs);
-        expect(tfjsVsTorch.fraction).toBe(1);
-        expect(tfjsVsTorch.maxBoxDiff).toBeLessThan(1e-2);
-        expect(tfjsVsTorch.maxScoreDiff).toBeLessThan(1e-4);
-      }
-      await engine.release();
-      model.dispose();
-    },
-  );
+  it.each(PARITY_FIXTURES)('matches torchvision 0.14 on the %s fixture (and the tfjs path)', async (name) => {
+    const { get, model: build, images: fixtureImgs } = fixture(name);
+    const model = build();
+    const engine = await OrtFasterRcnn.create(model);
+    const images = fixtureImgs();
+    const ours = await engine.predict(images);
+    const tfjs = await tfjsPredict(model, images);
+    for (const i of [0, 1]) {
+      const theirs = {
+        boxes: Float32Array.from(get(`eval.boxes.${i}`).data as Float32Array),
+        scores: Float32Array.from(get(`eval.scores.${i}`).data as Float32Array),
+        labels: Int32Array.from(get(`eval.labels.${i}`).data as Int32Array),
+      };
+      expect(theirs.scores.length).toBeGreaterThan(0);
+      const vsTorch = matchDetections(ours[i], theirs);
+      expect(vsTorch.fraction).toBeGreaterThanOrEqual(0.99);
+      // in fact: every detection, boxes within 1e-2 px and scores within 1e-4 (the tfjs path's own torchvision tolerance)
+      expect(vsTorch.fraction).toBe(1);
+      expect(vsTorch.maxBoxDiff).toBeLessThan(1e-2);
+      expect(vsTorch.maxScoreDiff).toBeLessThan(1e-4);
+      const vsTfjs = matchDetections(ours[i], tfjs[i]);
+      expect(vsTfjs.fraction).toBe(1);
+      expect(vsTfjs.maxScoreDiff).toBeLessThan(1e-4);
+      // the tfjs path against torchvision by the same rule
+      const tfjsVsTorch = matchDetections(tfjs[i], theirs);
+      expect(tfjsVsTorch.fraction).toBe(1);
+      expect(tfjsVsTorch.maxBoxDiff).toBeLessThan(1e-2);
+      expect(tfjsVsTorch.maxScoreDiff).toBeLessThan(1e-4);
+    }
+    await engine.release();
+    model.dispose();
+  });
 
   const variants = [
     {
