@@ -5,7 +5,9 @@
  * first run's (they must be: the shards' math never depends on the worker count). Not a test: it prints figures.
  *
  *   npm run build && node -r ./tools/register.js bench/train-workers.ts [--config configs/shapes_demo.json]
- *     [--workers 1,2] [--shard-size 2] [--iterations 40] [--warmup 5] [--train-images 400] [--seed 0]
+ *     [--workers 1,2] [--shard-size N] [--iterations 40] [--warmup 5] [--train-images 400] [--seed 0]
+ *
+ * `--shard-size` defaults to the config's `train.shardSize` (2 where it has none).
  *
  * Workers run the built entry (dist/), so build first. Run it on an otherwise idle machine: every worker
  * wants a core of its own.
