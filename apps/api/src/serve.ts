@@ -15,7 +15,7 @@ export async function startApiServer(
   const detector = await openDetector({
     ...model,
     engine: model.engine ?? 'auto',
-    workers: settings.workers,
+    workers: settings.workers ?? 'auto',
   });
   try {
     // Batch jobs without a model use the served one; workers load it from the same (shared) paths.

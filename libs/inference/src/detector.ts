@@ -18,6 +18,7 @@ import {
   type EngineName,
 } from './detection-engine';
 import { resolveModelSpec, type ModelSpec, type ModelSource } from './model-spec';
+import { detectorWorkersBuilt } from './detector-worker-script';
 import { toDetections, type LabelMap } from './to-detections';
 
 export interface DetectorLoadOptions extends ModelSource {
@@ -125,14 +126,15 @@ export async function openDetectionEngine(
 
 /**
  * How many engines `openDetector` starts: `workers` (`auto`: every core when the model runs on tfjs on a CPU
- * backend; a GPU backend or onnxruntime already uses the machine from one thread), at most `maxWorkers`.
+ * backend and the worker entry is built; a GPU backend or onnxruntime already uses the machine from one thread),
+ * at most `maxWorkers`.
  */
 async function workerCount(opts: OpenDetectorOptions): Promise<number> {
   let n = opts.workers ?? 1;
   if (n === 'auto') {
     const backend = await initRuntime({ backend: opts.backend, env: opts.env, log: opts.log });
     const cpuTfjs = chooseEngine(opts.engine ?? 'tfjs', backend) === 'tfjs' && !backendCaps(backend).gpu;
-    n = cpuTfjs ? availableParallelism() : 1;
+    n = cpuTfjs && detectorWorkersBuilt() ? availableParallelism() : 1;
   }
   return Math.max(1, Math.min(n, opts.maxWorkers ?? n));
 }

@@ -43,13 +43,15 @@ export class ApiSettings {
 
   /**
    * Model copies in worker threads, each batch going to a free one (1: the model runs in the server's own
-   * thread). bench/api-load.ts measures 1 against 2 (bench/RESULTS.md).
+   * thread). Unset: one per core when the model runs on tfjs on a CPU backend, as `detect` (bench/api-load.ts
+   * measured 2 workers ×1.45 the requests/s of 1 on 2 idle cores, bench/RESULTS.md).
    */
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(64)
-  workers = 1;
+  workers?: number;
 
   /** Requests allowed to wait; beyond → 503 with Retry-After. */
   @Transform(toInt)

@@ -54,7 +54,7 @@ export class ServeCommand extends ModelCommand {
   @Option({
     flags: '--workers <n>',
     description:
-      'model copies in worker threads, batches go to a free one (default 1 = this thread, or RESDET_WORKERS)',
+      'model copies in worker threads, batches go to a free one (default: one per core for tfjs on CPU, or RESDET_WORKERS; 1: this thread)',
   })
   parseWorkers(v: string): number {
     return positiveInt('--workers')(v);
