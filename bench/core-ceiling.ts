@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
+import { detectCliArgs, detectImagesPerSecond } from './detect-cli';
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,27 +65,7 @@ function trainRun(seed: number): Promise<number> {
 
 /** One `detect --workers 1` over `dir` (the built CLI, the committed shapes-demo model); its images/s. */
 function detectRun(dir: string, out: string): Promise<number> {
-  const args = [
-    path.join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'),
-    'detect',
-    '--weights',
-    path.join(ROOT, 'test', 'fixtures', 'models', 'shapes-demo.safetensors'),
-    '--engine',
-    'tfjs',
-    '--batch-size',
-    '1',
-    '--workers',
-    '1',
-    '--format',
-    'ndjson',
-    '--out',
-    out,
-    dir,
-  ];
-  return child(args, (text) => {
-    const m = /detect: (\d+) processed.*\(([\d.]+) img\/s\)/.exec(text);
-    return m ? Number(m[2]) : undefined;
-  });
+  return child(detectCliArgs({ workers: 1, dir, out }), detectImagesPerSecond);
 }
 
 async function main(): Promise<void> {

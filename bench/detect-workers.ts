@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeShapesDataset } from '@resdet/data';
+import { detectCliArgs, detectImagesPerSecond } from './detect-cli';
 
-const ROOT = path.resolve(__dirname, '..');
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
@@ -23,28 +23,19 @@ const arg = (name: string, dflt: string) => {
 function detect(workers: number, dir: string, out: string): number {
   const r = spawnSync(
     process.execPath,
-    [
-      path.join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'),
-      'detect',
-      '--weights',
-      arg('weights', path.join(ROOT, 'test', 'fixtures', 'models', 'shapes-demo.safetensors')),
-      '--engine',
-      'tfjs',
-      '--batch-size',
-      arg('batch-size', '1'),
-      '--workers',
-      String(workers),
-      '--format',
-      'ndjson',
-      '--out',
-      out,
+    detectCliArgs({
+      workers,
       dir,
-    ],
+      out,
+      weights: arg('weights', '') || undefined,
+      batchSize: arg('batch-size', '1'),
+    }),
     { encoding: 'utf8' },
   );
-  const m = /detect: (\d+) processed.*\(([\d.]+) img\/s\)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`detect --workers ${workers} failed:\n${r.stderr}`);
-  return Number(m[2]);
+  const rate = detectImagesPerSecond(r.stderr);
+  if (r.status !== 0 || rate === undefined)
+    throw new Error(`detect --workers ${workers} failed:\n${r.stderr}`);
+  return rate;
 }
 
 async function main(): Promise<void> {
